@@ -1,0 +1,206 @@
+//! The event queue and cancellable timers.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use crate::SimTime;
+
+/// A priority queue of events ordered by `(time, insertion sequence)`.
+///
+/// Events due at the same instant pop in the order they were pushed, so a model's
+/// behaviour never depends on the heap's internal layout.
+///
+/// ```
+/// use sim_core::{EventQueue, SimTime};
+/// let mut q = EventQueue::new();
+/// q.push(SimTime::from_secs(2), "late");
+/// q.push(SimTime::from_secs(1), "first");
+/// q.push(SimTime::from_secs(1), "second");
+/// let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+/// assert_eq!(order, ["first", "second", "late"]);
+/// ```
+#[derive(Debug)]
+pub struct EventQueue<E> {
+    heap: BinaryHeap<Entry<E>>,
+    next_seq: u64,
+}
+
+#[derive(Debug)]
+struct Entry<E> {
+    time: SimTime,
+    seq: u64,
+    event: E,
+}
+
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.time == other.time && self.seq == other.seq
+    }
+}
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Entry<E> {
+    /// Reversed, so that the max-heap pops the earliest `(time, seq)` first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+impl<E> Default for EventQueue<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> EventQueue<E> {
+    /// An empty queue.
+    pub fn new() -> Self {
+        EventQueue {
+            heap: BinaryHeap::new(),
+            next_seq: 0,
+        }
+    }
+
+    /// Schedules `event` at `time`.
+    pub fn push(&mut self, time: SimTime, event: E) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Entry { time, seq, event });
+    }
+
+    /// Removes and returns the earliest event.
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.heap.pop().map(|e| (e.time, e.event))
+    }
+
+    /// When the earliest event is due.
+    pub fn peek_time(&self) -> Option<SimTime> {
+        self.heap.peek().map(|e| e.time)
+    }
+
+    /// Number of queued events, stale ones included.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// True when nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+/// Proof that a [`TimerSlot`] was armed; carried inside the event that fires it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TimerToken(u32);
+
+/// A re-armable timer with lazy cancellation.
+///
+/// Arming returns a token to put in the scheduled event. Arming again or cancelling
+/// bumps the slot's generation, so the older event is recognised as stale by
+/// [`TimerSlot::fire`] when it pops and is dropped. A rescheduled back-off or a deleted
+/// object therefore never leaves live work behind.
+///
+/// ```
+/// use sim_core::{SimTime, TimerSlot};
+/// let mut slot = TimerSlot::default();
+/// let old = slot.arm(SimTime::from_secs(10));
+/// let new = slot.arm(SimTime::from_secs(20));
+/// assert!(!slot.fire(old));
+/// assert!(slot.fire(new));
+/// assert!(!slot.fire(new), "a token fires once");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimerSlot {
+    generation: u32,
+    due: Option<SimTime>,
+}
+
+impl TimerSlot {
+    /// Arms the timer for `at`, superseding any earlier arming.
+    pub fn arm(&mut self, at: SimTime) -> TimerToken {
+        self.generation = self.generation.wrapping_add(1);
+        self.due = Some(at);
+        TimerToken(self.generation)
+    }
+
+    /// Arms the timer for `at` unless it is already armed for an earlier or equal time
+    /// (the semantics of a delaying work queue: the earliest request wins).
+    /// Returns the token when a new event must be scheduled.
+    pub fn arm_earliest(&mut self, at: SimTime) -> Option<TimerToken> {
+        match self.due {
+            Some(due) if due <= at => None,
+            _ => Some(self.arm(at)),
+        }
+    }
+
+    /// Disarms the timer; pending firings become stale.
+    pub fn cancel(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        self.due = None;
+    }
+
+    /// Consumes a firing: true if `token` is the current arming (the timer is then
+    /// disarmed), false if it is stale.
+    pub fn fire(&mut self, token: TimerToken) -> bool {
+        if self.due.is_some() && token.0 == self.generation {
+            self.due = None;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// When the timer is due, if armed.
+    pub fn due(&self) -> Option<SimTime> {
+        self.due
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_instant_events_pop_in_insertion_order() {
+        let mut q = EventQueue::new();
+        for i in 0..1000u32 {
+            q.push(SimTime::from_millis(u64::from(i % 7)), i);
+        }
+        let mut last = (SimTime::ZERO, 0u32);
+        let mut first = true;
+        while let Some((t, i)) = q.pop() {
+            if !first {
+                assert!(t > last.0 || (t == last.0 && i > last.1));
+            }
+            first = false;
+            last = (t, i);
+        }
+    }
+
+    #[test]
+    fn arm_earliest_keeps_the_earlier_request() {
+        let mut slot = TimerSlot::default();
+        let a = slot
+            .arm_earliest(SimTime::from_secs(5))
+            .expect("first arming");
+        assert!(slot.arm_earliest(SimTime::from_secs(9)).is_none());
+        let b = slot
+            .arm_earliest(SimTime::from_secs(2))
+            .expect("earlier wins");
+        assert!(!slot.fire(a));
+        assert!(slot.fire(b));
+        assert_eq!(slot.due(), None);
+    }
+
+    #[test]
+    fn cancel_makes_pending_tokens_stale() {
+        let mut slot = TimerSlot::default();
+        let t = slot.arm(SimTime::from_secs(1));
+        slot.cancel();
+        assert!(!slot.fire(t));
+    }
+}
