@@ -1,0 +1,248 @@
+//! The simulated cluster as a [`Model`]: every event is dispatched to the component it
+//! belongs to, then the watch events that component's writes produced are delivered
+//! to the watching components, until none are left.
+
+use std::sync::Arc;
+
+use sim_core::{Context, Model, SimTime, TimerToken};
+
+use crate::api::PodId;
+use crate::api_server::{ApiServer, Notice};
+use crate::controller::JobController;
+use crate::kubelet::Kubelet;
+use crate::run::{Arrival, RunSpec};
+use crate::scheduler::{Constraints, Scheduler};
+use crate::store::JobId;
+use crate::workload::ContainerExit;
+
+/// Everything that happens on the virtual clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A Job is created (index into the arrival list).
+    JobArrival(u32),
+    /// The Job controller's worker syncs the Job.
+    JobSync(JobId),
+    /// A delayed work-queue entry becomes ready.
+    JobSyncAfter(JobId, TimerToken),
+    /// The scheduler places pending pods.
+    SchedulerCycle,
+    /// The kubelet starts the pod's containers.
+    ContainerStart {
+        /// Pod.
+        pod: PodId,
+        /// Kubelet generation when scheduled.
+        generation: u32,
+    },
+    /// The main container exits on its own.
+    ContainerExit {
+        /// Pod.
+        pod: PodId,
+        /// Kubelet generation when scheduled.
+        generation: u32,
+        /// How.
+        exit: ContainerExit,
+    },
+    /// The crash-loop back-off elapsed; the container restarts.
+    ContainerRestart {
+        /// Pod.
+        pod: PodId,
+        /// Kubelet generation when scheduled.
+        generation: u32,
+    },
+    /// Graceful termination ends (exit on SIGTERM, or SIGKILL at the grace period).
+    ContainerKilled {
+        /// Pod.
+        pod: PodId,
+        /// Kubelet generation when scheduled.
+        generation: u32,
+        /// The exit code the container reports, if it was running.
+        exit_code: Option<i32>,
+    },
+}
+
+/// The cluster.
+pub struct World {
+    pub(crate) spec: Arc<RunSpec>,
+    pub(crate) api: ApiServer,
+    pub(crate) controller: JobController,
+    pub(crate) scheduler: Scheduler,
+    pub(crate) kubelet: Kubelet,
+    pub(crate) arrivals: Vec<Arrival>,
+    /// The template (index into `spec.jobs`) of each Job row.
+    pub(crate) job_template: Vec<usize>,
+    notices: Vec<Notice>,
+}
+
+impl World {
+    pub(crate) fn new(
+        spec: Arc<RunSpec>,
+        api: ApiServer,
+        controller: JobController,
+        kubelet: Kubelet,
+        arrivals: Vec<Arrival>,
+    ) -> Self {
+        World {
+            spec,
+            api,
+            controller,
+            scheduler: Scheduler::default(),
+            kubelet,
+            arrivals,
+            job_template: Vec::new(),
+            notices: Vec::new(),
+        }
+    }
+
+    fn job_arrives(&mut self, i: u32) {
+        let arrival = &self.arrivals[i as usize];
+        let t = &self.spec.jobs[arrival.template];
+        let name = arrival.name.clone();
+        let job = self
+            .api
+            .create_job(name, t.namespace.clone(), t.spec.clone());
+        self.job_template.push(arrival.template);
+        let tmpl = &t.spec.template;
+        self.scheduler.register_job(
+            job.index(),
+            Constraints {
+                node_selector: tmpl
+                    .node_selector
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                affinity: tmpl.required_node_affinity.clone(),
+                tolerations: tmpl.tolerations.clone(),
+            },
+        );
+    }
+
+    /// Delivers watch events until the components have nothing more to say.
+    fn dispatch(&mut self, ctx: &mut Context<'_, Event>) {
+        loop {
+            self.api.take_outbox(&mut self.notices);
+            if self.notices.is_empty() {
+                return;
+            }
+            let notices = std::mem::take(&mut self.notices);
+            for &notice in &notices {
+                self.deliver(ctx, notice);
+            }
+            self.notices = notices;
+        }
+    }
+
+    fn deliver(&mut self, ctx: &mut Context<'_, Event>, notice: Notice) {
+        let job_finished =
+            |api: &ApiServer, job: JobId| api.live_job(job).is_none_or(|j| j.status.is_finished());
+        match notice {
+            Notice::PodAdded { pod, job } => {
+                self.controller.on_pod_event(ctx, job);
+                self.scheduler.on_pod_added(&mut self.api, ctx, pod);
+            }
+            Notice::PodUpdated {
+                pod,
+                job,
+                before,
+                after,
+            } => {
+                let deleted = !before.deleting && after.deleting;
+                // updatePod treats a new deletionTimestamp like deletePod, which does not
+                // sync a finished Job.
+                if !(deleted && job_finished(&self.api, job)) {
+                    self.controller.on_pod_event(ctx, job);
+                }
+                if !before.bound && after.bound {
+                    let behavior = &self.spec.jobs[self.job_template[job.index()]].behavior;
+                    self.kubelet.on_pod_bound(&mut self.api, ctx, pod, behavior);
+                }
+                if deleted {
+                    if after.bound {
+                        let behavior = &self.spec.jobs[self.job_template[job.index()]].behavior;
+                        self.kubelet
+                            .on_pod_deleting(&mut self.api, ctx, pod, behavior);
+                    } else {
+                        self.scheduler.on_pod_deleting(&mut self.api, pod);
+                    }
+                }
+            }
+            Notice::PodRemoved { job, .. } => {
+                if !job_finished(&self.api, job) {
+                    self.controller.on_pod_event(ctx, job);
+                }
+            }
+            Notice::NodeResourcesFreed(node) => self.scheduler.on_node_changed(ctx, node),
+            Notice::JobAdded(job) => self.controller.on_job_added(ctx, job),
+            Notice::JobUpdated { job, spec } => self
+                .controller
+                .on_job_updated(ctx, &self.api, job, spec, false),
+            Notice::JobRemoved(job) => {
+                self.controller.on_job_removed(job);
+            }
+        }
+    }
+
+    /// The current time as the API server knows it.
+    pub fn now(&self) -> SimTime {
+        self.api.now
+    }
+}
+
+impl Model for World {
+    type Event = Event;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Event>, event: Event) {
+        self.api.now = ctx.now();
+        match event {
+            Event::JobArrival(i) => self.job_arrives(i),
+            Event::JobSync(job) => {
+                self.controller.dequeue(job);
+                self.controller.sync_job(&mut self.api, ctx, job);
+            }
+            Event::JobSyncAfter(job, token) => self.controller.waiting_fired(ctx, job, token),
+            Event::SchedulerCycle => self.scheduler.run_cycle(&mut self.api),
+            Event::ContainerStart { pod, generation } => {
+                let Some(job) = self.api.pods.get(pod).map(|p| p.job) else {
+                    return;
+                };
+                let behavior = &self.spec.jobs[self.job_template[job.index()]].behavior;
+                self.kubelet
+                    .start_container(&mut self.api, ctx, pod, generation, behavior);
+            }
+            Event::ContainerExit {
+                pod,
+                generation,
+                exit,
+            } => self
+                .kubelet
+                .container_exited(&mut self.api, ctx, pod, generation, exit),
+            Event::ContainerRestart { pod, generation } => {
+                let Some(job) = self.api.pods.get(pod).map(|p| p.job) else {
+                    return;
+                };
+                let behavior = &self.spec.jobs[self.job_template[job.index()]].behavior;
+                self.kubelet
+                    .restart_container(&mut self.api, ctx, pod, generation, behavior);
+            }
+            Event::ContainerKilled {
+                pod,
+                generation,
+                exit_code,
+            } => self
+                .kubelet
+                .container_killed(&mut self.api, ctx, pod, generation, exit_code),
+        }
+        self.dispatch(ctx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn events_stay_small_so_the_heap_moves_little() {
+        assert!(
+            std::mem::size_of::<super::Event>() <= 24,
+            "{}",
+            std::mem::size_of::<super::Event>()
+        );
+    }
+}
