@@ -11,7 +11,7 @@ use sim_core::{SimDuration, SimTime};
 
 use crate::api::{
     ContainerState, CountedAs, DeletionCause, Job, JobSpec, JobStatus, Node, NodeId, Pod, PodId,
-    PodPhase, WaitingReason, api_time,
+    PodPhase, Resources, WaitingReason, api_time,
 };
 use crate::controller::job_pods::{FreeRule, JobPods, PodView};
 use crate::controller::only_replace_failed_pods;
@@ -224,7 +224,11 @@ impl ApiServer {
             status_reason: None,
             container: ContainerState::Waiting(WaitingReason::ContainerCreating),
             restart_count: 0,
-            requests: t.requests,
+            // Every pod takes one of the node's `pods` slots.
+            requests: Resources {
+                pods: 1,
+                ..t.requests
+            },
             priority: t.priority,
             termination_grace_period: t.termination_grace_period,
             runs_started: 0,

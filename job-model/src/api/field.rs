@@ -15,6 +15,8 @@ pub enum BadValue {
     Null,
     /// Printed as given.
     Raw(String),
+    /// Not printed (`field.OmitValueType`): `Invalid value: <detail>`.
+    Omitted,
 }
 
 impl fmt::Display for BadValue {
@@ -25,6 +27,7 @@ impl fmt::Display for BadValue {
             BadValue::Bool(b) => write!(f, "{b}"),
             BadValue::Null => f.write_str("null"),
             BadValue::Raw(s) => f.write_str(s),
+            BadValue::Omitted => Ok(()),
         }
     }
 }
@@ -157,6 +160,7 @@ impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: ", self.path)?;
         match &self.kind {
+            FieldErrorKind::Invalid(BadValue::Omitted) => f.write_str("Invalid value")?,
             FieldErrorKind::Invalid(v) => write!(f, "Invalid value: {v}")?,
             FieldErrorKind::Required => f.write_str("Required value")?,
             FieldErrorKind::NotSupported(v, supported) => {
@@ -222,6 +226,12 @@ impl fmt::Display for FieldPath {
 impl From<&FieldPath> for String {
     fn from(p: &FieldPath) -> String {
         p.0.clone()
+    }
+}
+
+impl From<FieldPath> for String {
+    fn from(p: FieldPath) -> String {
+        p.0
     }
 }
 

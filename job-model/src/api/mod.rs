@@ -7,11 +7,11 @@
 
 pub mod field;
 mod job;
-// pub mod manifest;
+pub mod manifest;
 mod node;
 mod pod;
 mod quantity;
-// pub mod validation;
+pub mod validation;
 
 pub use field::{BadValue, FieldError, FieldErrorKind, FieldPath};
 pub use job::*;

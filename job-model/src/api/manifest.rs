@@ -1,0 +1,620 @@
+//! Admission of a real batch/v1 Job manifest, as the API server of the simulated
+//! release would do it on create: drop the fields whose feature gate is off
+//! (`dropDisabledFields`), apply defaults (`SetDefaults_Job`, `SetDefaults_PodSpec`,
+//! the DefaultTolerationSeconds admission plugin), validate ([`super::validation`]),
+//! then convert to the simulator's [`JobSpec`].
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::batch::v1 as batch;
+use k8s_openapi::api::core::v1 as core;
+
+use super::field::FieldError;
+use super::quantity::Quantity;
+use super::{
+    CompletionMode, ConditionStatus, ExitCodesOperator, JobSpec, NodeSelectorOperator,
+    NodeSelectorRequirement, OnExitCodes, OnPodCondition, PodFailurePolicy, PodFailurePolicyAction,
+    PodFailurePolicyRule, PodReplacementPolicy, PodTemplate, Resources, RestartPolicy,
+    SuccessPolicy, SuccessPolicyRule, TaintEffect, Toleration, TolerationOperator, secs,
+};
+use crate::version::{FeatureGate, FeatureGates};
+
+/// `DefaultTolerationSeconds` admission: not-ready / unreachable NoExecute for 300 s.
+pub const DEFAULT_TOLERATION_SECONDS: i64 = 300;
+/// Taint of a node whose Ready condition is False.
+pub const TAINT_NODE_NOT_READY: &str = "node.kubernetes.io/not-ready";
+/// Taint of a node whose Ready condition is Unknown.
+pub const TAINT_NODE_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+/// `terminationGracePeriodSeconds` default.
+pub const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS: i64 = 30;
+
+/// A Job the API server accepted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdmittedJob {
+    /// metadata.name.
+    pub name: String,
+    /// metadata.namespace ("default" if unset).
+    pub namespace: String,
+    /// The defaulted spec.
+    pub spec: JobSpec,
+    /// Things the user should know: fields dropped because their gate is off, fields
+    /// the simulation does not model.
+    pub warnings: Vec<String>,
+}
+
+/// Admits `job` as the API server with `gates` would on create.
+///
+/// ```
+/// use job_model::api::manifest::admit_job;
+/// use job_model::version::{FeatureGates, KubeVersion};
+/// let job: k8s_openapi::api::batch::v1::Job = serde_json::from_value(serde_json::json!({
+///     "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "pi"},
+///     "spec": {"parallelism": -1, "template": {"spec": {"restartPolicy": "Never",
+///         "containers": [{"name": "pi", "image": "perl"}]}}}
+/// })).unwrap();
+/// let gates = FeatureGates::defaults_for(KubeVersion::NEWEST);
+/// let errs = admit_job(&job, &gates).unwrap_err();
+/// assert_eq!(
+///     errs[0].to_string(),
+///     "spec.parallelism: Invalid value: -1: must be greater than or equal to 0"
+/// );
+/// ```
+pub fn admit_job(job: &batch::Job, gates: &FeatureGates) -> Result<AdmittedJob, Vec<FieldError>> {
+    let mut job = job.clone();
+    let mut warnings = Vec::new();
+    if let Some(spec) = job.spec.as_mut() {
+        drop_disabled_fields(spec, gates, &mut warnings);
+        set_defaults_job(spec, gates);
+        set_defaults_pod_template(&mut spec.template);
+    }
+    let errs = super::validation::validate_job(&job);
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    let name = job.metadata.name.clone().unwrap_or_default();
+    let namespace = job
+        .metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_string());
+    let spec = job.spec.as_ref().expect("validated: spec is set");
+    let spec = convert_spec(spec, &mut warnings);
+    Ok(AdmittedJob {
+        name,
+        namespace,
+        spec,
+        warnings,
+    })
+}
+
+/// `dropDisabledFields` of the Job strategy: a field whose gate is off is cleared
+/// on create, as if the user had not written it.
+fn drop_disabled_fields(spec: &mut batch::JobSpec, gates: &FeatureGates, w: &mut Vec<String>) {
+    let mut drop = |gate: FeatureGate, field: &str, present: bool| -> bool {
+        let off = present && !gates.enabled(gate);
+        if off {
+            w.push(format!(
+                "spec.{field} dropped: feature gate {} is off in this version",
+                gate.name()
+            ));
+        }
+        off
+    };
+    if drop(
+        FeatureGate::JobPodFailurePolicy,
+        "podFailurePolicy",
+        spec.pod_failure_policy.is_some(),
+    ) {
+        spec.pod_failure_policy = None;
+    }
+    if drop(
+        FeatureGate::JobBackoffLimitPerIndex,
+        "backoffLimitPerIndex",
+        spec.backoff_limit_per_index.is_some(),
+    ) {
+        spec.backoff_limit_per_index = None;
+    }
+    if drop(
+        FeatureGate::JobBackoffLimitPerIndex,
+        "maxFailedIndexes",
+        spec.max_failed_indexes.is_some(),
+    ) {
+        spec.max_failed_indexes = None;
+    }
+    if drop(
+        FeatureGate::JobPodReplacementPolicy,
+        "podReplacementPolicy",
+        spec.pod_replacement_policy.is_some(),
+    ) {
+        spec.pod_replacement_policy = None;
+    }
+    if drop(
+        FeatureGate::JobSuccessPolicy,
+        "successPolicy",
+        spec.success_policy.is_some(),
+    ) {
+        spec.success_policy = None;
+    }
+    if drop(
+        FeatureGate::JobManagedBy,
+        "managedBy",
+        spec.managed_by.is_some(),
+    ) {
+        spec.managed_by = None;
+    }
+    if drop(
+        FeatureGate::IndexedJob,
+        "completionMode",
+        spec.completion_mode.is_some(),
+    ) {
+        spec.completion_mode = None;
+    }
+    if drop(FeatureGate::SuspendJob, "suspend", spec.suspend.is_some()) {
+        spec.suspend = None;
+    }
+    if drop(
+        FeatureGate::TTLAfterFinished,
+        "ttlSecondsAfterFinished",
+        spec.ttl_seconds_after_finished.is_some(),
+    ) {
+        spec.ttl_seconds_after_finished = None;
+    }
+}
+
+/// `SetDefaults_Job` (pkg/apis/batch/v1/defaults.go).
+fn set_defaults_job(spec: &mut batch::JobSpec, gates: &FeatureGates) {
+    match (spec.completions, spec.parallelism) {
+        (None, None) => {
+            spec.completions = Some(1);
+            spec.parallelism = Some(1);
+        }
+        (_, None) => spec.parallelism = Some(1),
+        _ => {}
+    }
+    if spec.backoff_limit.is_none() {
+        spec.backoff_limit = Some(if spec.backoff_limit_per_index.is_some() {
+            i32::MAX
+        } else {
+            6
+        });
+    }
+    if gates.enabled(FeatureGate::IndexedJob) && spec.completion_mode.is_none() {
+        spec.completion_mode = Some("NonIndexed".into());
+    }
+    if gates.enabled(FeatureGate::SuspendJob) && spec.suspend.is_none() {
+        spec.suspend = Some(false);
+    }
+    if gates.enabled(FeatureGate::JobPodReplacementPolicy) && spec.pod_replacement_policy.is_none()
+    {
+        spec.pod_replacement_policy = Some(if spec.pod_failure_policy.is_some() {
+            "Failed".into()
+        } else {
+            "TerminatingOrFailed".into()
+        });
+    }
+    if let Some(pfp) = spec.pod_failure_policy.as_mut() {
+        for rule in &mut pfp.rules {
+            for pattern in rule.on_pod_conditions.iter_mut().flatten() {
+                if pattern.status.as_deref().unwrap_or("").is_empty() {
+                    pattern.status = Some("True".into());
+                }
+            }
+        }
+    }
+    if spec.manual_selector.is_none() {
+        spec.manual_selector = Some(false);
+    }
+}
+
+/// `SetDefaults_PodSpec` and container defaults for the fields the simulation reads.
+fn set_defaults_pod_template(t: &mut core::PodTemplateSpec) {
+    let Some(spec) = t.spec.as_mut() else {
+        return;
+    };
+    if spec.restart_policy.as_deref().unwrap_or("").is_empty() {
+        spec.restart_policy = Some("Always".into());
+    }
+    if spec.termination_grace_period_seconds.is_none() {
+        spec.termination_grace_period_seconds = Some(DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);
+    }
+    // A container with limits but no requests gets requests = limits.
+    let containers = spec
+        .containers
+        .iter_mut()
+        .chain(spec.init_containers.iter_mut().flatten());
+    for c in containers {
+        let Some(res) = c.resources.as_mut() else {
+            continue;
+        };
+        let Some(limits) = res.limits.clone() else {
+            continue;
+        };
+        let requests = res.requests.get_or_insert_with(BTreeMap::new);
+        for (k, v) in limits {
+            requests.entry(k).or_insert(v);
+        }
+    }
+}
+
+fn quantity(
+    map: &Option<BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
+    key: &str,
+) -> Option<Quantity> {
+    map.as_ref()?
+        .get(key)
+        .and_then(|q| Quantity::parse(&q.0).ok())
+}
+
+fn requests_of(c: &core::Container) -> Resources {
+    let r = c.resources.as_ref();
+    let req = r.and_then(|r| r.requests.clone());
+    Resources {
+        cpu_milli: quantity(&req, "cpu").map_or(0, |q| q.milli_value().max(0) as u64),
+        memory: quantity(&req, "memory").map_or(0, |q| q.value().max(0) as u64),
+        pods: 0,
+    }
+}
+
+fn convert_spec(spec: &batch::JobSpec, warnings: &mut Vec<String>) -> JobSpec {
+    let pod = spec.template.spec.clone().unwrap_or_default();
+    JobSpec {
+        parallelism: spec.parallelism.unwrap_or(1),
+        completions: spec.completions,
+        active_deadline_seconds: spec.active_deadline_seconds,
+        backoff_limit: spec.backoff_limit.unwrap_or(6),
+        backoff_limit_per_index: spec.backoff_limit_per_index,
+        max_failed_indexes: spec.max_failed_indexes,
+        pod_failure_policy: spec.pod_failure_policy.as_ref().map(convert_pfp),
+        success_policy: spec.success_policy.as_ref().map(|sp| SuccessPolicy {
+            rules: sp
+                .rules
+                .iter()
+                .map(|r| SuccessPolicyRule {
+                    succeeded_indexes: r.succeeded_indexes.clone(),
+                    succeeded_count: r.succeeded_count,
+                })
+                .collect(),
+        }),
+        completion_mode: match spec.completion_mode.as_deref() {
+            Some("Indexed") => CompletionMode::Indexed,
+            _ => CompletionMode::NonIndexed,
+        },
+        suspend: spec.suspend.unwrap_or(false),
+        pod_replacement_policy: spec.pod_replacement_policy.as_deref().map(|p| match p {
+            "Failed" => PodReplacementPolicy::Failed,
+            _ => PodReplacementPolicy::TerminatingOrFailed,
+        }),
+        ttl_seconds_after_finished: spec.ttl_seconds_after_finished,
+        managed_by: spec.managed_by.clone(),
+        template: convert_template(&spec.template, &pod, warnings),
+    }
+}
+
+fn convert_pfp(pfp: &batch::PodFailurePolicy) -> PodFailurePolicy {
+    PodFailurePolicy {
+        rules: pfp
+            .rules
+            .iter()
+            .map(|r| PodFailurePolicyRule {
+                action: match r.action.as_str() {
+                    "FailJob" => PodFailurePolicyAction::FailJob,
+                    "FailIndex" => PodFailurePolicyAction::FailIndex,
+                    "Ignore" => PodFailurePolicyAction::Ignore,
+                    _ => PodFailurePolicyAction::Count,
+                },
+                on_exit_codes: r.on_exit_codes.as_ref().map(|e| OnExitCodes {
+                    container_name: e.container_name.clone(),
+                    operator: if e.operator == "In" {
+                        ExitCodesOperator::In
+                    } else {
+                        ExitCodesOperator::NotIn
+                    },
+                    values: e.values.clone(),
+                }),
+                on_pod_conditions: r
+                    .on_pod_conditions
+                    .iter()
+                    .flatten()
+                    .map(|c| OnPodCondition {
+                        condition_type: c.type_.clone(),
+                        status: match c.status.as_deref() {
+                            Some("False") => ConditionStatus::False,
+                            Some("Unknown") => ConditionStatus::Unknown,
+                            _ => ConditionStatus::True,
+                        },
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+fn convert_template(
+    t: &core::PodTemplateSpec,
+    pod: &core::PodSpec,
+    warnings: &mut Vec<String>,
+) -> PodTemplate {
+    let app = pod
+        .containers
+        .iter()
+        .fold(Resources::default(), |acc, c| acc + requests_of(c));
+    let init = pod.init_containers.iter().flatten().map(requests_of).fold(
+        Resources::default(),
+        |acc, r| Resources {
+            cpu_milli: acc.cpu_milli.max(r.cpu_milli),
+            memory: acc.memory.max(r.memory),
+            pods: 0,
+        },
+    );
+    let requests = Resources {
+        cpu_milli: app.cpu_milli.max(init.cpu_milli),
+        memory: app.memory.max(init.memory),
+        pods: 1,
+    };
+    let memory_limit = pod
+        .containers
+        .iter()
+        .map(|c| {
+            let limits = c.resources.as_ref().and_then(|r| r.limits.clone());
+            quantity(&limits, "memory").map(|q| q.value().max(0) as u64)
+        })
+        .sum::<Option<u64>>();
+    let mut warn = |what: &str| {
+        warnings.push(format!(
+            "spec.template.spec.{what} is not simulated yet and has no effect"
+        ))
+    };
+    if pod.priority_class_name.is_some() {
+        warn("priorityClassName");
+    }
+    if pod.topology_spread_constraints.is_some() {
+        warn("topologySpreadConstraints");
+    }
+    if pod.scheduling_gates.is_some() {
+        warn("schedulingGates");
+    }
+    let affinity = pod.affinity.as_ref();
+    if affinity.is_some_and(|a| a.pod_affinity.is_some() || a.pod_anti_affinity.is_some()) {
+        warn("affinity.podAffinity/podAntiAffinity");
+    }
+    let node_affinity = affinity.and_then(|a| a.node_affinity.as_ref());
+    if node_affinity.is_some_and(|n| {
+        n.preferred_during_scheduling_ignored_during_execution
+            .is_some()
+    }) {
+        warn("affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution");
+    }
+    let required_node_affinity = node_affinity
+        .and_then(|n| {
+            n.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        })
+        .map(|sel| {
+            sel.node_selector_terms
+                .iter()
+                .map(|term| {
+                    let mut reqs: Vec<NodeSelectorRequirement> = term
+                        .match_expressions
+                        .iter()
+                        .flatten()
+                        .map(|e| NodeSelectorRequirement {
+                            key: e.key.clone(),
+                            operator: match e.operator.as_str() {
+                                "In" => NodeSelectorOperator::In,
+                                "NotIn" => NodeSelectorOperator::NotIn,
+                                "Exists" => NodeSelectorOperator::Exists,
+                                "DoesNotExist" => NodeSelectorOperator::DoesNotExist,
+                                "Gt" => NodeSelectorOperator::Gt,
+                                _ => NodeSelectorOperator::Lt,
+                            },
+                            values: e.values.clone().unwrap_or_default(),
+                        })
+                        .collect();
+                    // matchFields supports only metadata.name: the node's hostname label.
+                    for f in term.match_fields.iter().flatten() {
+                        reqs.push(NodeSelectorRequirement {
+                            key: "kubernetes.io/hostname".into(),
+                            operator: if f.operator == "NotIn" {
+                                NodeSelectorOperator::NotIn
+                            } else {
+                                NodeSelectorOperator::In
+                            },
+                            values: f.values.clone().unwrap_or_default(),
+                        });
+                    }
+                    reqs
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut tolerations: Vec<Toleration> = pod
+        .tolerations
+        .iter()
+        .flatten()
+        .map(|t| Toleration {
+            key: t.key.clone().unwrap_or_default(),
+            operator: if t.operator.as_deref() == Some("Exists") {
+                TolerationOperator::Exists
+            } else {
+                TolerationOperator::Equal
+            },
+            value: t.value.clone().unwrap_or_default(),
+            effect: match t.effect.as_deref() {
+                Some("NoSchedule") => Some(TaintEffect::NoSchedule),
+                Some("PreferNoSchedule") => Some(TaintEffect::PreferNoSchedule),
+                Some("NoExecute") => Some(TaintEffect::NoExecute),
+                _ => None,
+            },
+            toleration_seconds: t.toleration_seconds,
+        })
+        .collect();
+    add_default_tolerations(&mut tolerations);
+    PodTemplate {
+        labels: t
+            .metadata
+            .as_ref()
+            .and_then(|m| m.labels.clone())
+            .unwrap_or_default(),
+        restart_policy: if pod.restart_policy.as_deref() == Some("OnFailure") {
+            RestartPolicy::OnFailure
+        } else {
+            RestartPolicy::Never
+        },
+        containers: pod.containers.iter().map(|c| c.name.clone()).collect(),
+        init_containers: pod
+            .init_containers
+            .iter()
+            .flatten()
+            .map(|c| c.name.clone())
+            .collect(),
+        requests,
+        memory_limit,
+        termination_grace_period: secs(
+            pod.termination_grace_period_seconds
+                .unwrap_or(DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS),
+        ),
+        priority_class_name: pod.priority_class_name.clone(),
+        priority: pod.priority.unwrap_or(0),
+        node_selector: pod.node_selector.clone().unwrap_or_default(),
+        required_node_affinity,
+        tolerations,
+    }
+}
+
+/// The DefaultTolerationSeconds admission plugin: unless the pod already tolerates
+/// them, add `not-ready` and `unreachable` NoExecute tolerations for 300 s.
+fn add_default_tolerations(tolerations: &mut Vec<Toleration>) {
+    for key in [TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE] {
+        let taint = super::Taint {
+            key: key.into(),
+            value: String::new(),
+            effect: TaintEffect::NoExecute,
+            time_added: None,
+        };
+        if !tolerations.iter().any(|t| t.tolerates(&taint)) {
+            tolerations.push(Toleration {
+                key: key.into(),
+                operator: TolerationOperator::Exists,
+                value: String::new(),
+                effect: Some(TaintEffect::NoExecute),
+                toleration_seconds: Some(DEFAULT_TOLERATION_SECONDS),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::version::KubeVersion;
+
+    fn job(spec: serde_json::Value) -> batch::Job {
+        let mut spec = spec;
+        spec["template"] = serde_json::json!({"spec": {"restartPolicy": "Never",
+            "containers": [{"name": "main", "image": "busybox",
+                "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}}}]}});
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"}, "spec": spec
+        }))
+        .unwrap()
+    }
+
+    fn admit(spec: serde_json::Value) -> Result<AdmittedJob, Vec<String>> {
+        let gates = FeatureGates::defaults_for(KubeVersion::NEWEST);
+        admit_job(&job(spec), &gates).map_err(|e| e.iter().map(|e| e.to_string()).collect())
+    }
+
+    #[test]
+    fn defaults_completions_and_parallelism_to_one_when_both_unset() {
+        let a = admit(serde_json::json!({})).unwrap();
+        assert_eq!((a.spec.completions, a.spec.parallelism), (Some(1), 1));
+        assert_eq!(a.spec.backoff_limit, 6);
+        assert_eq!(
+            a.spec.pod_replacement_policy,
+            Some(PodReplacementPolicy::TerminatingOrFailed)
+        );
+        assert_eq!(a.spec.template.requests.cpu_milli, 500);
+        assert_eq!(a.spec.template.tolerations.len(), 2);
+    }
+
+    #[test]
+    fn parallelism_without_completions_is_a_work_queue() {
+        let a = admit(serde_json::json!({"parallelism": 3})).unwrap();
+        assert_eq!((a.spec.completions, a.spec.parallelism), (None, 3));
+    }
+
+    #[test]
+    fn backoff_limit_defaults_to_max_int32_with_backoff_limit_per_index() {
+        let a = admit(
+            serde_json::json!({"completions": 2, "completionMode": "Indexed",
+            "backoffLimitPerIndex": 1}),
+        )
+        .unwrap();
+        assert_eq!(a.spec.backoff_limit, i32::MAX);
+    }
+
+    #[test]
+    fn backoff_limit_per_index_requires_indexed_completion_mode() {
+        let e = admit(serde_json::json!({"backoffLimitPerIndex": 1})).unwrap_err();
+        assert_eq!(
+            e,
+            vec!["spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode"]
+        );
+    }
+
+    #[test]
+    fn indexed_job_requires_completions() {
+        let e =
+            admit(serde_json::json!({"parallelism": 2, "completionMode": "Indexed"})).unwrap_err();
+        assert_eq!(
+            e,
+            vec!["spec.completions: Required value: when completion mode is Indexed"]
+        );
+    }
+
+    #[test]
+    fn pod_failure_policy_requires_restart_policy_never_and_sorted_exit_codes() {
+        let mut j = job(serde_json::json!({"podFailurePolicy": {"rules": [
+            {"action": "FailJob", "onExitCodes": {"operator": "In", "values": [3, 1, 0]}}]}}));
+        j.spec
+            .as_mut()
+            .unwrap()
+            .template
+            .spec
+            .as_mut()
+            .unwrap()
+            .restart_policy = Some("OnFailure".into());
+        let gates = FeatureGates::defaults_for(KubeVersion::NEWEST);
+        let e: Vec<String> = admit_job(&j, &gates)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(
+            e,
+            vec![
+                "spec.podFailurePolicy.rules[0].onExitCodes.values[2]: Invalid value: 0: must not be 0 for the In operator",
+                "spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []int32{3, 1, 0}: must be ordered",
+                "spec.template.spec.restartPolicy: Invalid value: \"OnFailure\": only \"Never\" is supported when podFailurePolicy is specified",
+            ]
+        );
+    }
+
+    #[test]
+    fn gated_fields_are_dropped_when_the_gate_is_off() {
+        let mut gates = FeatureGates::defaults_for(KubeVersion::NEWEST);
+        gates
+            .set(KubeVersion::NEWEST, FeatureGate::JobSuccessPolicy, false)
+            .ok();
+        let j = job(
+            serde_json::json!({"completions": 2, "completionMode": "Indexed",
+            "successPolicy": {"rules": [{"succeededCount": 1}]}}),
+        );
+        let v31 = KubeVersion::new(31).unwrap();
+        let mut g31 = FeatureGates::defaults_for(v31);
+        g31.set(v31, FeatureGate::JobSuccessPolicy, false).unwrap();
+        let a = admit_job(&j, &g31).unwrap();
+        assert!(a.spec.success_policy.is_none());
+        assert!(a.warnings[0].contains("JobSuccessPolicy"));
+    }
+}

@@ -1,0 +1,740 @@
+//! batch/v1 Job validation as the API server does it on create
+//! (`pkg/apis/batch/validation/validation.go`: `ValidateJob`, `validateJobSpec`,
+//! `validatePodFailurePolicy`, `validateSuccessPolicy`, `validatePodReplacementPolicy`),
+//! for the fields the simulator acts on. Runs on the *defaulted* object, like upstream.
+//!
+//! Every rule collects a [`FieldError`] instead of stopping, so a user sees every
+//! problem of a manifest at once, in the API server's words.
+
+use k8s_openapi::api::batch::v1 as batch;
+use k8s_openapi::api::core::v1 as core;
+
+use super::field::{BadValue, FieldError, FieldPath};
+use super::quantity::Quantity;
+use crate::controller::indexed_job_utils::OrderedIntervals;
+
+/// `maxParallelismForIndexedJob`.
+pub const MAX_PARALLELISM_FOR_INDEXED_JOB: i32 = 100_000;
+/// `maxFailedIndexesForIndexedJobWithBackoffLimitPerIndex` / `maxMaxFailedIndexes`.
+pub const MAX_MAX_FAILED_INDEXES: i32 = 100_000;
+/// `maxCompletionsForIndexedJobWithBackoffLimitPerIndex`: above this, more limits apply.
+pub const MAX_COMPLETIONS_WITH_BACKOFF_LIMIT_PER_INDEX: i32 = 100_000;
+/// `maxParallelismForIndexedJobWithBackoffLimitPerIndex` (with many completions).
+pub const MAX_PARALLELISM_WITH_BACKOFF_LIMIT_PER_INDEX: i32 = 10_000;
+/// `maxPodFailurePolicyRules`.
+pub const MAX_POD_FAILURE_POLICY_RULES: usize = 20;
+/// `maxPodFailurePolicyOnExitCodesValues`.
+pub const MAX_ON_EXIT_CODES_VALUES: usize = 255;
+/// `maxPodFailurePolicyOnPodConditionsPatterns`.
+pub const MAX_ON_POD_CONDITIONS_PATTERNS: usize = 20;
+/// `maxSuccessPolicyRule`.
+pub const MAX_SUCCESS_POLICY_RULES: usize = 20;
+/// `maxJobSuccessPolicySucceededIndexesLimit` (64 KiB).
+pub const MAX_SUCCEEDED_INDEXES_BYTES: usize = 64 * 1024;
+
+const NONNEGATIVE: &str = "must be greater than or equal to 0";
+
+/// Validates a defaulted Job (`ValidateJob` on create).
+pub fn validate_job(job: &batch::Job) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    let meta = FieldPath::new("metadata");
+    match job.metadata.name.as_deref() {
+        None | Some("") => errs.push(FieldError::required(
+            meta.child("name"),
+            "name or generateName is required",
+        )),
+        Some(name) => {
+            for msg in dns1123_subdomain_errors(name) {
+                errs.push(FieldError::invalid(meta.child("name"), name, msg));
+            }
+        }
+    }
+    let spec_path = FieldPath::new("spec");
+    match &job.spec {
+        None => errs.push(FieldError::required(spec_path, "")),
+        Some(spec) => {
+            validate_job_spec(spec, &spec_path, &mut errs);
+            if let (Some(name), Some("Indexed"), Some(c)) = (
+                job.metadata.name.as_deref(),
+                spec.completion_mode.as_deref(),
+                spec.completions,
+            ) && c > 0
+            {
+                // validateIndexedJobPods: the last pod's hostname must be a DNS label.
+                let host = format!("{name}-{}", c - 1);
+                if !dns1123_label_errors(&host).is_empty() {
+                    errs.push(FieldError::invalid(
+                        spec_path.child("completions"),
+                        c,
+                        format!("will not able to create pod with invalid DNS label: {host}"),
+                    ));
+                }
+            }
+        }
+    }
+    errs
+}
+
+fn nonnegative(v: Option<i64>, path: FieldPath, errs: &mut Vec<FieldError>) {
+    if let Some(v) = v
+        && v < 0
+    {
+        errs.push(FieldError::invalid(path, v, NONNEGATIVE));
+    }
+}
+
+fn validate_job_spec(spec: &batch::JobSpec, p: &FieldPath, errs: &mut Vec<FieldError>) {
+    nonnegative(
+        spec.parallelism.map(i64::from),
+        p.child("parallelism"),
+        errs,
+    );
+    nonnegative(
+        spec.completions.map(i64::from),
+        p.child("completions"),
+        errs,
+    );
+    nonnegative(
+        spec.active_deadline_seconds,
+        p.child("activeDeadlineSeconds"),
+        errs,
+    );
+    nonnegative(
+        spec.backoff_limit.map(i64::from),
+        p.child("backoffLimit"),
+        errs,
+    );
+    nonnegative(
+        spec.ttl_seconds_after_finished.map(i64::from),
+        p.child("ttlSecondsAfterFinished"),
+        errs,
+    );
+    nonnegative(
+        spec.backoff_limit_per_index.map(i64::from),
+        p.child("backoffLimitPerIndex"),
+        errs,
+    );
+    if let Some(m) = spec.max_failed_indexes {
+        nonnegative(Some(m.into()), p.child("maxFailedIndexes"), errs);
+        if spec.backoff_limit_per_index.is_none() {
+            errs.push(FieldError::required(
+                p.child("backoffLimitPerIndex"),
+                "when maxFailedIndexes is specified",
+            ));
+        }
+    }
+    if let Some(m) = &spec.managed_by {
+        validate_managed_by(m, &p.child("managedBy"), errs);
+    }
+    let mode = spec.completion_mode.as_deref();
+    match mode {
+        None | Some("NonIndexed") => {
+            if let Some(b) = spec.backoff_limit_per_index {
+                errs.push(FieldError::invalid(
+                    p.child("backoffLimitPerIndex"),
+                    b,
+                    "requires indexed completion mode",
+                ));
+            }
+            if let Some(m) = spec.max_failed_indexes {
+                errs.push(FieldError::invalid(
+                    p.child("maxFailedIndexes"),
+                    m,
+                    "requires indexed completion mode",
+                ));
+            }
+        }
+        Some("Indexed") => validate_indexed(spec, p, errs),
+        Some(other) => errs.push(FieldError::not_supported(
+            p.child("completionMode"),
+            other,
+            &["Indexed", "NonIndexed"],
+        )),
+    }
+    if let Some(pfp) = &spec.pod_failure_policy {
+        validate_pod_failure_policy(spec, pfp, &p.child("podFailurePolicy"), errs);
+    }
+    if let Some(sp) = &spec.success_policy {
+        validate_success_policy(spec, sp, &p.child("successPolicy"), errs);
+    }
+    validate_pod_replacement_policy(spec, &p.child("podReplacementPolicy"), errs);
+    validate_pod_template(&spec.template, &p.child("template"), errs);
+
+    let rp = p.child("template").child("spec").child("restartPolicy");
+    let restart = spec
+        .template
+        .spec
+        .as_ref()
+        .and_then(|s| s.restart_policy.as_deref())
+        .unwrap_or("");
+    match restart {
+        "" | "Always" => errs.push(FieldError::required(
+            rp,
+            "valid values: \"OnFailure\", \"Never\"",
+        )),
+        "OnFailure" | "Never" => {
+            if spec.pod_failure_policy.is_some() && restart != "Never" {
+                errs.push(FieldError::invalid(
+                    rp,
+                    restart,
+                    "only \"Never\" is supported when podFailurePolicy is specified",
+                ));
+            }
+        }
+        other => errs.push(FieldError::not_supported(
+            rp,
+            other,
+            &["OnFailure", "Never"],
+        )),
+    }
+}
+
+fn validate_indexed(spec: &batch::JobSpec, p: &FieldPath, errs: &mut Vec<FieldError>) {
+    if spec.completions.is_none() {
+        errs.push(FieldError::required(
+            p.child("completions"),
+            "when completion mode is Indexed",
+        ));
+    }
+    if let Some(par) = spec.parallelism
+        && par > MAX_PARALLELISM_FOR_INDEXED_JOB
+    {
+        errs.push(FieldError::invalid(
+            p.child("parallelism"),
+            par,
+            format!(
+                "must be less than or equal to {MAX_PARALLELISM_FOR_INDEXED_JOB} when completion mode is Indexed"
+            ),
+        ));
+    }
+    if let (Some(c), Some(m)) = (spec.completions, spec.max_failed_indexes)
+        && m > c
+    {
+        errs.push(FieldError::invalid(
+            p.child("maxFailedIndexes"),
+            m,
+            "must be less than or equal to completions",
+        ));
+    }
+    if let Some(m) = spec.max_failed_indexes
+        && m > MAX_MAX_FAILED_INDEXES
+    {
+        errs.push(FieldError::invalid(
+            p.child("maxFailedIndexes"),
+            m,
+            format!("must be less than or equal to {MAX_MAX_FAILED_INDEXES}"),
+        ));
+    }
+    if let Some(c) = spec.completions
+        && c > MAX_COMPLETIONS_WITH_BACKOFF_LIMIT_PER_INDEX
+        && spec.backoff_limit_per_index.is_some()
+    {
+        match spec.max_failed_indexes {
+            None => errs.push(FieldError::required(
+                p.child("maxFailedIndexes"),
+                format!(
+                    "must be specified when completions is above {MAX_COMPLETIONS_WITH_BACKOFF_LIMIT_PER_INDEX}"
+                ),
+            )),
+            Some(m) if m > MAX_PARALLELISM_WITH_BACKOFF_LIMIT_PER_INDEX => {
+                errs.push(FieldError::invalid(
+                    p.child("maxFailedIndexes"),
+                    m,
+                    format!(
+                        "must be less than or equal to {MAX_PARALLELISM_WITH_BACKOFF_LIMIT_PER_INDEX} when completions are above {MAX_COMPLETIONS_WITH_BACKOFF_LIMIT_PER_INDEX}"
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+        if let Some(par) = spec.parallelism
+            && par > MAX_PARALLELISM_WITH_BACKOFF_LIMIT_PER_INDEX
+        {
+            errs.push(FieldError::invalid(
+                p.child("parallelism"),
+                par,
+                format!(
+                    "must be less than or equal to {MAX_PARALLELISM_WITH_BACKOFF_LIMIT_PER_INDEX} when completions are above {MAX_COMPLETIONS_WITH_BACKOFF_LIMIT_PER_INDEX} and used with backoff limit per index"
+                ),
+            ));
+        }
+    }
+}
+
+fn validate_managed_by(m: &str, p: &FieldPath, errs: &mut Vec<FieldError>) {
+    if m.len() > 63 {
+        errs.push(FieldError::too_long(p.clone(), 63));
+    }
+    // IsDomainPrefixedPath: "<dns subdomain>/<path>".
+    let ok = m
+        .split_once('/')
+        .is_some_and(|(d, path)| dns1123_subdomain_errors(d).is_empty() && !path.is_empty());
+    if !ok {
+        errs.push(FieldError::invalid(
+            p.clone(),
+            m,
+            "must be a domain-prefixed path (such as \"acme.io/foo\")",
+        ));
+    }
+}
+
+fn container_names(template: &core::PodTemplateSpec) -> Vec<&str> {
+    template
+        .spec
+        .iter()
+        .flat_map(|s| {
+            s.containers
+                .iter()
+                .chain(s.init_containers.iter().flatten())
+        })
+        .map(|c| c.name.as_str())
+        .collect()
+}
+
+fn validate_pod_failure_policy(
+    spec: &batch::JobSpec,
+    pfp: &batch::PodFailurePolicy,
+    p: &FieldPath,
+    errs: &mut Vec<FieldError>,
+) {
+    let rules_path = p.child("rules");
+    if pfp.rules.len() > MAX_POD_FAILURE_POLICY_RULES {
+        errs.push(FieldError::too_many(
+            rules_path.clone(),
+            pfp.rules.len(),
+            MAX_POD_FAILURE_POLICY_RULES,
+        ));
+    }
+    let names = container_names(&spec.template);
+    for (i, rule) in pfp.rules.iter().enumerate() {
+        let rp = rules_path.index(i);
+        let action_path = rp.child("action");
+        match rule.action.as_str() {
+            "" => errs.push(FieldError::required(
+                action_path,
+                "valid values: [\"Count\" \"FailIndex\" \"FailJob\" \"Ignore\"]",
+            )),
+            "FailIndex" => {
+                if spec.backoff_limit_per_index.is_none() {
+                    errs.push(FieldError::invalid(
+                        action_path,
+                        "FailIndex",
+                        "requires the backoffLimitPerIndex to be set",
+                    ));
+                }
+            }
+            "Count" | "FailJob" | "Ignore" => {}
+            other => errs.push(FieldError::not_supported(
+                action_path,
+                other,
+                &["Count", "FailIndex", "FailJob", "Ignore"],
+            )),
+        }
+        match (&rule.on_exit_codes, &rule.on_pod_conditions) {
+            (Some(_), Some(_)) => errs.push(FieldError::invalid(
+                rp.clone(),
+                BadValue::Omitted,
+                "specifying both OnExitCodes and OnPodConditions is not supported",
+            )),
+            (None, None) => errs.push(FieldError::invalid(
+                rp.clone(),
+                BadValue::Omitted,
+                "specifying one of OnExitCodes and OnPodConditions is required",
+            )),
+            _ => {}
+        }
+        if let Some(oec) = &rule.on_exit_codes {
+            let op = rp.child("onExitCodes");
+            if let Some(c) = &oec.container_name
+                && !names.contains(&c.as_str())
+            {
+                errs.push(FieldError::invalid(
+                    op.child("containerName"),
+                    c.as_str(),
+                    "must be one of the container or initContainer names in the pod template",
+                ));
+            }
+            match oec.operator.as_str() {
+                "" => errs.push(FieldError::required(
+                    op.child("operator"),
+                    "valid values: [\"In\" \"NotIn\"]",
+                )),
+                "In" | "NotIn" => {}
+                other => errs.push(FieldError::not_supported(
+                    op.child("operator"),
+                    other,
+                    &["In", "NotIn"],
+                )),
+            }
+            let vp = op.child("values");
+            if oec.values.is_empty() {
+                errs.push(FieldError::invalid(
+                    vp.clone(),
+                    BadValue::Raw("[]int32{}".into()),
+                    "at least one value is required",
+                ));
+            } else if oec.values.len() > MAX_ON_EXIT_CODES_VALUES {
+                errs.push(FieldError::too_many(
+                    vp.clone(),
+                    oec.values.len(),
+                    MAX_ON_EXIT_CODES_VALUES,
+                ));
+            }
+            let mut ordered = true;
+            for (j, &v) in oec.values.iter().enumerate() {
+                if oec.operator == "In" && v == 0 {
+                    errs.push(FieldError::invalid(
+                        vp.index(j),
+                        v,
+                        "must not be 0 for the In operator",
+                    ));
+                }
+                if oec.values[..j].contains(&v) {
+                    errs.push(FieldError::duplicate(vp.index(j), v));
+                }
+                if j > 0 && oec.values[j - 1] > v {
+                    ordered = false;
+                }
+            }
+            if !ordered {
+                errs.push(FieldError::invalid(
+                    vp,
+                    BadValue::Raw(go_int_slice(&oec.values)),
+                    "must be ordered",
+                ));
+            }
+        }
+        if let Some(conds) = &rule.on_pod_conditions {
+            let cp = rp.child("onPodConditions");
+            if conds.len() > MAX_ON_POD_CONDITIONS_PATTERNS {
+                errs.push(FieldError::too_many(
+                    cp.clone(),
+                    conds.len(),
+                    MAX_ON_POD_CONDITIONS_PATTERNS,
+                ));
+            }
+            for (j, c) in conds.iter().enumerate() {
+                let pp = cp.index(j);
+                if c.type_.is_empty() {
+                    errs.push(FieldError::required(pp.child("type"), ""));
+                } else if !is_qualified_name(&c.type_) {
+                    errs.push(FieldError::invalid(
+                        pp.child("type"),
+                        c.type_.as_str(),
+                        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+                    ));
+                }
+                match c.status.as_deref() {
+                    None | Some("") => errs.push(FieldError::required(
+                        pp.child("status"),
+                        "valid values: [\"False\" \"True\" \"Unknown\"]",
+                    )),
+                    Some("True") | Some("False") | Some("Unknown") => {}
+                    Some(other) => errs.push(FieldError::not_supported(
+                        pp.child("status"),
+                        other,
+                        &["False", "True", "Unknown"],
+                    )),
+                }
+            }
+        }
+    }
+}
+
+fn validate_success_policy(
+    spec: &batch::JobSpec,
+    sp: &batch::SuccessPolicy,
+    p: &FieldPath,
+    errs: &mut Vec<FieldError>,
+) {
+    let rules_path = p.child("rules");
+    if spec.completion_mode.as_deref() != Some("Indexed") {
+        errs.push(FieldError::invalid(
+            p.clone(),
+            BadValue::Raw(format!(
+                "batch.SuccessPolicy{{Rules:[{} rules]}}",
+                sp.rules.len()
+            )),
+            "requires indexed completion mode",
+        ));
+        return;
+    }
+    if sp.rules.is_empty() {
+        errs.push(FieldError::required(
+            rules_path,
+            "at least one rules must be specified when the successPolicy is specified",
+        ));
+        return;
+    }
+    if sp.rules.len() > MAX_SUCCESS_POLICY_RULES {
+        errs.push(FieldError::too_many(
+            rules_path.clone(),
+            sp.rules.len(),
+            MAX_SUCCESS_POLICY_RULES,
+        ));
+    }
+    let completions = spec.completions.unwrap_or(0).max(0);
+    for (i, rule) in sp.rules.iter().enumerate() {
+        let rp = rules_path.index(i);
+        if rule.succeeded_count.is_none() && rule.succeeded_indexes.is_none() {
+            errs.push(FieldError::required(
+                rp.clone(),
+                "at least one of succeededCount or succeededIndexes must be specified",
+            ));
+        }
+        let mut total: Option<u64> = None;
+        if let Some(ix) = &rule.succeeded_indexes {
+            let ip = rp.child("succeededIndexes");
+            if ix.len() > MAX_SUCCEEDED_INDEXES_BYTES {
+                errs.push(FieldError::too_long(
+                    ip.clone(),
+                    MAX_SUCCEEDED_INDEXES_BYTES,
+                ));
+            }
+            match OrderedIntervals::parse_strict(ix, completions as u32) {
+                Ok(oi) => total = Some(oi.total()),
+                Err(e) => errs.push(FieldError::invalid(
+                    ip,
+                    ix.as_str(),
+                    format!("error parsing succeededIndexes: {e}"),
+                )),
+            }
+        }
+        if let Some(c) = rule.succeeded_count {
+            let cp = rp.child("succeededCount");
+            if c < 0 {
+                errs.push(FieldError::invalid(cp.clone(), c, NONNEGATIVE));
+            }
+            if c > completions {
+                errs.push(FieldError::invalid(
+                    cp.clone(),
+                    c,
+                    format!("must be less than or equal to {completions} (the number of specified completions)"),
+                ));
+            }
+            if let Some(t) = total
+                && c as i64 > t as i64
+            {
+                errs.push(FieldError::invalid(
+                    cp,
+                    c,
+                    format!("must be less than or equal to {t} (the number of indexes in the specified succeededIndexes field)"),
+                ));
+            }
+        }
+    }
+}
+
+fn validate_pod_replacement_policy(
+    spec: &batch::JobSpec,
+    p: &FieldPath,
+    errs: &mut Vec<FieldError>,
+) {
+    let Some(prp) = spec.pod_replacement_policy.as_deref() else {
+        return;
+    };
+    if spec.pod_failure_policy.is_some() {
+        if prp != "Failed" {
+            errs.push(FieldError::not_supported(p.clone(), prp, &["Failed"]));
+        }
+    } else if prp != "TerminatingOrFailed" && prp != "Failed" {
+        errs.push(FieldError::not_supported(
+            p.clone(),
+            prp,
+            &["Failed", "TerminatingOrFailed"],
+        ));
+    }
+}
+
+/// The parts of `ValidatePodTemplateSpec` that matter to the simulation.
+fn validate_pod_template(t: &core::PodTemplateSpec, p: &FieldPath, errs: &mut Vec<FieldError>) {
+    let sp = p.child("spec");
+    let Some(spec) = &t.spec else {
+        errs.push(FieldError::required(sp.child("containers"), ""));
+        return;
+    };
+    if spec.containers.is_empty() {
+        errs.push(FieldError::required(sp.child("containers"), ""));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    let groups = [
+        (
+            "initContainers",
+            spec.init_containers.as_deref().unwrap_or(&[]),
+        ),
+        ("containers", spec.containers.as_slice()),
+    ];
+    for (group, containers) in groups {
+        for (i, c) in containers.iter().enumerate() {
+            let cp = sp.child(group).index(i);
+            if c.name.is_empty() {
+                errs.push(FieldError::required(cp.child("name"), ""));
+            } else if seen.contains(&c.name.as_str()) {
+                errs.push(FieldError::duplicate(cp.child("name"), c.name.as_str()));
+            } else {
+                for msg in dns1123_label_errors(&c.name) {
+                    errs.push(FieldError::invalid(cp.child("name"), c.name.as_str(), msg));
+                }
+                seen.push(&c.name);
+            }
+            if c.image.as_deref().unwrap_or("").is_empty() {
+                errs.push(FieldError::required(cp.child("image"), ""));
+            }
+            if let Some(res) = &c.resources {
+                validate_resources(res, &cp.child("resources"), errs);
+            }
+        }
+    }
+    if let Some(g) = spec.termination_grace_period_seconds
+        && g < 0
+    {
+        errs.push(FieldError::invalid(
+            sp.child("terminationGracePeriodSeconds"),
+            g,
+            NONNEGATIVE,
+        ));
+    }
+    if let Some(ads) = spec.active_deadline_seconds
+        && ads <= 0
+    {
+        errs.push(FieldError::invalid(
+            sp.child("activeDeadlineSeconds"),
+            ads,
+            "must be between 1 and 2147483647, inclusive",
+        ));
+    }
+    for (i, tol) in spec.tolerations.iter().flatten().enumerate() {
+        let tp = sp.child("tolerations").index(i);
+        match tol.operator.as_deref() {
+            None | Some("Equal") => {
+                if tol.key.as_deref().unwrap_or("").is_empty() {
+                    errs.push(FieldError::invalid(
+                        tp.child("operator"),
+                        tol.operator.as_deref().unwrap_or(""),
+                        "operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
+                    ));
+                }
+            }
+            Some("Exists") => {
+                if !tol.value.as_deref().unwrap_or("").is_empty() {
+                    errs.push(FieldError::invalid(
+                        tp.child("operator"),
+                        tol.value.as_deref().unwrap_or(""),
+                        "value must be empty when `operator` is 'Exists'",
+                    ));
+                }
+            }
+            Some(other) => errs.push(FieldError::not_supported(
+                tp.child("operator"),
+                other,
+                &["Equal", "Exists"],
+            )),
+        }
+        match tol.effect.as_deref() {
+            None | Some("") | Some("NoSchedule") | Some("PreferNoSchedule") | Some("NoExecute") => {
+            }
+            Some(other) => errs.push(FieldError::not_supported(
+                tp.child("effect"),
+                other,
+                &["NoExecute", "NoSchedule", "PreferNoSchedule"],
+            )),
+        }
+        if tol.toleration_seconds.is_some() && tol.effect.as_deref() != Some("NoExecute") {
+            errs.push(FieldError::invalid(
+                tp.child("effect"),
+                tol.effect.as_deref().unwrap_or(""),
+                "effect must be 'NoExecute' when `tolerationSeconds` is set",
+            ));
+        }
+    }
+}
+
+fn validate_resources(r: &core::ResourceRequirements, p: &FieldPath, errs: &mut Vec<FieldError>) {
+    let mut parsed = |kind: &str,
+                      map: &Option<
+        std::collections::BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
+    >| {
+        let mut out = Vec::new();
+        for (name, q) in map.iter().flatten() {
+            let fp = p.child(kind).key(name);
+            match Quantity::parse(&q.0) {
+                Ok(v) if v.is_negative() => {
+                    errs.push(FieldError::invalid(fp, q.0.as_str(), NONNEGATIVE))
+                }
+                Ok(v) => out.push((name.clone(), v)),
+                Err(e) => errs.push(FieldError::invalid(fp, q.0.as_str(), e.to_string())),
+            }
+        }
+        out
+    };
+    let limits = parsed("limits", &r.limits);
+    let requests = parsed("requests", &r.requests);
+    for (name, req) in &requests {
+        if let Some((_, lim)) = limits.iter().find(|(n, _)| n == name)
+            && req.milli_value() > lim.milli_value()
+        {
+            errs.push(FieldError::invalid(
+                p.child("requests").key(name),
+                req.to_string(),
+                format!("must be less than or equal to {name} limit of {lim}"),
+            ));
+        }
+    }
+}
+
+/// `IsDNS1123Subdomain`.
+pub fn dns1123_subdomain_errors(v: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if v.len() > 253 {
+        out.push("must be no more than 253 characters".to_string());
+    }
+    let ok = !v.is_empty() && v.split('.').all(label_chars_ok);
+    if !ok {
+        out.push("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')".to_string());
+    }
+    out
+}
+
+/// `IsDNS1123Label`.
+pub fn dns1123_label_errors(v: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if v.len() > 63 {
+        out.push("must be no more than 63 characters".to_string());
+    }
+    if !label_chars_ok(v) {
+        out.push("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')".to_string());
+    }
+    out
+}
+
+fn label_chars_ok(l: &str) -> bool {
+    let b = l.as_bytes();
+    let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    !b.is_empty()
+        && alnum(&b[0])
+        && alnum(&b[b.len() - 1])
+        && b.iter().all(|c| alnum(c) || *c == b'-')
+}
+
+/// `IsQualifiedName`: `[prefix/]name`, name ≤ 63 of `[A-Za-z0-9][-A-Za-z0-9_.]*[A-Za-z0-9]`.
+fn is_qualified_name(v: &str) -> bool {
+    let (prefix, name) = match v.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, v),
+    };
+    let b = name.as_bytes();
+    let alnum = |c: &u8| c.is_ascii_alphanumeric();
+    prefix.is_none_or(|p| dns1123_subdomain_errors(p).is_empty())
+        && !b.is_empty()
+        && b.len() <= 63
+        && alnum(&b[0])
+        && alnum(&b[b.len() - 1])
+        && b.iter()
+            .all(|c| alnum(c) || matches!(c, b'-' | b'_' | b'.'))
+}
+
+/// A `[]int32` as Go's `%#v` prints it.
+fn go_int_slice(v: &[i32]) -> String {
+    let items: Vec<String> = v.iter().map(i32::to_string).collect();
+    format!("[]int32{{{}}}", items.join(", "))
+}
