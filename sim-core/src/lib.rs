@@ -53,6 +53,6 @@ mod time;
 
 pub use dist::{Distribution, DistributionError};
 pub use queue::{EventQueue, TimerSlot, TimerToken};
-pub use rng::{Stream, StreamKey, name_key, stream, unit_f64};
+pub use rng::{Stream, StreamKey, name_key, run_seed, stream, unit_f64};
 pub use sim::{Context, Model, RunError, RunStats, SimConfig, Simulation};
 pub use time::{ParseDurationError, SimDuration, SimTime};

@@ -92,6 +92,19 @@ pub fn stream(run_seed: u64, key: &StreamKey) -> Stream {
     ChaCha8Rng::from_seed(seed)
 }
 
+/// The seed of run `k` of a sweep whose base seed is `base`: the first word of the
+/// stream `("run-seed", [k, 0, 0])`. Run k of every variant uses the same run seed, so
+/// variants are compared on common random numbers.
+///
+/// ```
+/// use sim_core::run_seed;
+/// assert_eq!(run_seed(7, 0), run_seed(7, 0));
+/// assert_ne!(run_seed(7, 0), run_seed(7, 1));
+/// ```
+pub fn run_seed(base: u64, k: u64) -> u64 {
+    stream(base, &StreamKey::new("run-seed", [k, 0, 0])).next_u64()
+}
+
 /// A uniform draw in `[0, 1)` with 53 random bits: `(next_u64 >> 11) * 2^-53`.
 /// Written out here so results never depend on a library's float algorithm.
 pub fn unit_f64(rng: &mut impl Rng) -> f64 {

@@ -1,0 +1,849 @@
+//! From a scenario file to a validated [`RunSpec`].
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use job_model::api::manifest::admit_job;
+use job_model::api::{CompletionMode, Quantity, Resources, Taint, TaintEffect};
+use job_model::controller::indexed_job_utils::OrderedIntervals;
+use job_model::run::{Arrivals, ControlPlane, JobTemplate, NodePool, RunSpec};
+use job_model::version::{FeatureGate, FeatureGates, KubeVersion};
+use job_model::workload::{
+    Behavior, BehaviorOverride, ContainerExit, FailureMode, ScriptedRun, TerminationBehavior,
+};
+use serde_json::Value;
+use sim_core::{Distribution, SimDuration};
+
+use crate::error::{Diagnostic, LoadError, Source};
+use crate::schema::*;
+use crate::yaml::{self, SourceMap, child};
+
+/// The oldest release whose Job controller this version of jobsim simulates.
+/// (1.21 .. 1.30 need the legacy tracking and back-off paths: not supported yet.)
+pub const OLDEST_SUPPORTED: u32 = 31;
+
+/// The run stops here when the scenario gives no `horizon`.
+pub const DEFAULT_HORIZON: SimDuration = SimDuration::from_hours(24);
+/// Base seed when the scenario gives none.
+pub const DEFAULT_SEED: u64 = 1;
+/// Runs per variant in a sweep when the scenario gives no `runs`.
+pub const DEFAULT_RUNS: u32 = 100;
+/// `pods` capacity of a node when the pool does not say (the kubelet's default).
+pub const DEFAULT_MAX_PODS: u64 = 110;
+/// Run time of a container whose behaviour gives none.
+pub const DEFAULT_RUNTIME: SimDuration = SimDuration::from_mins(1);
+
+/// A loaded, validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// `name`.
+    pub name: String,
+    /// `description`.
+    pub description: Option<String>,
+    /// The file it came from, as named by the user.
+    pub file: String,
+    /// Base seed.
+    pub seed: u64,
+    /// Runs per variant in a sweep.
+    pub runs: u32,
+    /// What one run simulates.
+    pub run: Arc<RunSpec>,
+    /// Things worth knowing that do not stop the run.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Scenario {
+    /// The variant names (one, "baseline", until variants are supported).
+    pub fn variants(&self) -> Vec<String> {
+        vec!["baseline".to_string()]
+    }
+}
+
+/// Loads and validates the scenario file at `path`.
+pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| Diagnostic {
+        file: file.clone(),
+        at: None,
+        path: String::new(),
+        message: format!("cannot read the scenario: {e}"),
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    load_str(&text, &file, Some(&dir))
+}
+
+/// Loads and validates scenario text. `file` names it in messages; `manifest:` paths
+/// resolve against `dir` (an embedded scenario has none and must inline its Jobs).
+pub fn load_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Scenario, LoadError> {
+    let (value, map) = yaml::parse(text).map_err(|e| Diagnostic {
+        file: file.to_string(),
+        at: Some(e.at),
+        path: e.path,
+        message: e.message,
+    })?;
+    let src = Source { file, map: &map };
+    if !value.is_object() {
+        return Err(src
+            .at(
+                "",
+                "expected a mapping with at least `name`, `cluster` and `jobs`",
+            )
+            .into());
+    }
+    let doc: ScenarioDoc = deserialize(&value, &src, "")?;
+    Loader {
+        src,
+        dir: dir.map(Path::to_path_buf),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    }
+    .scenario(doc)
+}
+
+/// Deserializes `value` (found at `prefix` in `src`) with the key path of any error.
+fn deserialize<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    src: &Source,
+    prefix: &str,
+) -> Result<T, Diagnostic> {
+    serde_path_to_error::deserialize(value.clone()).map_err(|e| {
+        let inner = e.path().to_string();
+        let mut path = if inner == "." {
+            prefix.to_string()
+        } else {
+            join(prefix, &inner)
+        };
+        let mut message = e.inner().to_string();
+        // `unknown field` errors: the path names the parent; point at the key itself.
+        if let Some(rest) = message.strip_prefix("unknown field `")
+            && let Some((key, expected)) = rest.split_once('`')
+        {
+            path = child(&path, key);
+            message = format!("unknown key `{key}`{expected}");
+        }
+        src.at(&path, message)
+    })
+}
+
+fn join(prefix: &str, inner: &str) -> String {
+    if prefix.is_empty() {
+        inner.to_string()
+    } else if inner.starts_with('[') {
+        format!("{prefix}{inner}")
+    } else {
+        format!("{prefix}.{inner}")
+    }
+}
+
+struct Loader<'a> {
+    src: Source<'a>,
+    dir: Option<PathBuf>,
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Loader<'_> {
+    fn err(&mut self, path: &str, message: impl Into<String>) {
+        let d = self.src.at(path, message);
+        self.errors.push(d);
+    }
+
+    fn not_supported_yet(&mut self, path: &str, present: bool) {
+        if present {
+            self.err(
+                path,
+                "not supported yet by this version of jobsim (the key is part of the scenario contract; remove it to run)",
+            );
+        }
+    }
+
+    fn scenario(mut self, doc: ScenarioDoc) -> Result<Scenario, LoadError> {
+        self.not_supported_yet("faults", doc.faults.is_some());
+        self.not_supported_yet("variants", doc.variants.is_some());
+        self.not_supported_yet("expect", doc.expect.is_some());
+        self.not_supported_yet("golden", doc.golden.is_some());
+
+        let version = self.version(doc.kubernetes.as_ref());
+        let gates = self.gates(version, doc.control_plane.as_ref());
+        let control_plane = self.control_plane(version, doc.control_plane.as_ref());
+        if doc.name.trim().is_empty() {
+            self.err("name", "must not be empty");
+        }
+        let node_pools = doc
+            .cluster
+            .node_pools
+            .iter()
+            .map(|(name, p)| self.node_pool(name, p))
+            .collect::<Vec<_>>();
+        if node_pools.is_empty() {
+            self.err("cluster.nodePools", "at least one node pool is required");
+        }
+        if doc.jobs.is_empty() {
+            self.err("jobs", "at least one Job is required");
+        }
+        let mut jobs = Vec::new();
+        for (name, j) in &doc.jobs {
+            if let Some(t) = self.job(name, j, &gates) {
+                jobs.push(t);
+            }
+        }
+        if doc.runs == Some(0) {
+            self.err("runs", "must be at least 1");
+        }
+        let horizon = doc.horizon.map_or(DEFAULT_HORIZON, |h| h.0);
+        if horizon.is_zero() {
+            self.err("horizon", "must be greater than 0s");
+        }
+        if !self.errors.is_empty() {
+            self.errors.sort_by_key(|d| d.at);
+            return Err(LoadError {
+                diagnostics: self.errors,
+            });
+        }
+        Ok(Scenario {
+            name: doc.name,
+            description: doc.description,
+            file: self.src.file.to_string(),
+            seed: doc.seed.unwrap_or(DEFAULT_SEED),
+            runs: doc.runs.unwrap_or(DEFAULT_RUNS),
+            run: Arc::new(RunSpec {
+                scenario: String::new(),
+                version,
+                gates,
+                control_plane,
+                horizon,
+                node_pools,
+                jobs,
+            }),
+            warnings: self.warnings,
+        }
+        .with_name())
+    }
+
+    fn version(&mut self, v: Option<&VersionDoc>) -> KubeVersion {
+        let Some(VersionDoc(text)) = v else {
+            return KubeVersion::NEWEST;
+        };
+        let minor = text
+            .strip_prefix("1.")
+            .and_then(|m| m.parse::<u32>().ok())
+            .and_then(KubeVersion::new);
+        match minor {
+            Some(v) if v.minor() >= OLDEST_SUPPORTED => v,
+            Some(v) => {
+                self.err(
+                    "kubernetes",
+                    format!(
+                        "{v}: not supported yet (this version of jobsim simulates 1.{OLDEST_SUPPORTED} to {})",
+                        KubeVersion::NEWEST
+                    ),
+                );
+                KubeVersion::NEWEST
+            }
+            None => {
+                self.err(
+                    "kubernetes",
+                    format!(
+                        "unknown release {text:?}; expected one of \"1.{OLDEST_SUPPORTED}\" .. \"{}\"",
+                        KubeVersion::NEWEST
+                    ),
+                );
+                KubeVersion::NEWEST
+            }
+        }
+    }
+
+    fn gates(&mut self, version: KubeVersion, cp: Option<&ControlPlaneDoc>) -> FeatureGates {
+        let mut gates = FeatureGates::defaults_for(version);
+        for (name, &on) in cp
+            .and_then(|c| c.feature_gates.as_ref())
+            .into_iter()
+            .flatten()
+        {
+            let path = format!("controlPlane.featureGates.{name}");
+            match name.parse::<FeatureGate>() {
+                Ok(g) => {
+                    if let Err(e) = gates.set(version, g, on) {
+                        self.err(&path, e);
+                    }
+                }
+                Err(e) => self.err(&path, e),
+            }
+        }
+        gates
+    }
+
+    fn control_plane(
+        &mut self,
+        version: KubeVersion,
+        cp: Option<&ControlPlaneDoc>,
+    ) -> ControlPlane {
+        let mut out = ControlPlane::defaults_for(version);
+        if let Some(cp) = cp {
+            if let Some(d) = cp.job_sync_delay {
+                out.job_sync_delay = d.0;
+            }
+            if let Some(d) = cp.pod_start_delay {
+                out.pod_start_delay = d.0;
+            }
+            if let Some(d) = cp.node_monitor_grace_period {
+                out.node_monitor_grace_period = d.0;
+            }
+        }
+        out
+    }
+
+    fn quantity(&mut self, path: &str, q: &Qty) -> Option<Quantity> {
+        match Quantity::parse(&q.0) {
+            Ok(v) if !v.is_negative() => Some(v),
+            Ok(_) => {
+                self.err(path, format!("{:?}: must not be negative", q.0));
+                None
+            }
+            Err(e) => {
+                self.err(path, e.to_string());
+                None
+            }
+        }
+    }
+
+    fn node_pool(&mut self, name: &str, p: &NodePoolDoc) -> NodePool {
+        let path = format!("cluster.nodePools.{name}");
+        if !job_model::api::validation::dns1123_label_errors(name).is_empty() {
+            self.err(
+                &path,
+                format!("pool name {name:?} must be a DNS-1123 label (lower-case letters, digits, '-'): node names are <pool>-<i>"),
+            );
+        }
+        self.not_supported_yet(&format!("{path}.failures"), p.failures.is_some());
+        let cpu = self.quantity(&format!("{path}.capacity.cpu"), &p.capacity.cpu);
+        let memory = self.quantity(&format!("{path}.capacity.memory"), &p.capacity.memory);
+        if let Some(price) = p.price_per_hour
+            && !(price.is_finite() && price >= 0.0)
+        {
+            self.err(&format!("{path}.pricePerHour"), "must be a number >= 0");
+        }
+        let mut taints = Vec::new();
+        for (i, t) in p.taints.iter().flatten().enumerate() {
+            let effect = match t.effect.as_str() {
+                "NoSchedule" => TaintEffect::NoSchedule,
+                "PreferNoSchedule" => TaintEffect::PreferNoSchedule,
+                "NoExecute" => TaintEffect::NoExecute,
+                other => {
+                    self.err(
+                        &format!("{path}.taints[{i}].effect"),
+                        format!("unsupported value {other:?}: expected NoSchedule, PreferNoSchedule or NoExecute"),
+                    );
+                    continue;
+                }
+            };
+            taints.push(Taint {
+                key: t.key.clone(),
+                value: t.value.clone(),
+                effect,
+                time_added: None,
+            });
+        }
+        NodePool {
+            name: name.to_string(),
+            count: p.count,
+            capacity: Resources {
+                cpu_milli: cpu.map_or(0, |q| q.milli_value() as u64),
+                memory: memory.map_or(0, |q| q.value() as u64),
+                pods: p.capacity.pods.unwrap_or(DEFAULT_MAX_PODS),
+            },
+            labels: p
+                .labels
+                .iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            taints,
+            price_per_hour: p.price_per_hour,
+        }
+    }
+
+    fn job(&mut self, name: &str, j: &JobDoc, gates: &FeatureGates) -> Option<JobTemplate> {
+        let path = format!("jobs.{name}");
+        let admitted = match (&j.manifest, &j.job) {
+            (Some(_), Some(_)) => {
+                self.err(&path, "give either `manifest` or `job`, not both");
+                None
+            }
+            (None, None) => {
+                self.err(
+                    &path,
+                    "a Job needs `manifest: <path>` or an inline `job:` manifest",
+                );
+                None
+            }
+            (None, Some(inline)) => {
+                let map = self.src.map.clone();
+                let file = self.src.file.to_string();
+                self.manifest(name, inline, &file, &map, &format!("{path}.job"), gates)
+            }
+            (Some(rel), None) => self.manifest_file(name, rel, &format!("{path}.manifest"), gates),
+        };
+        let arrivals = self.arrivals(&path, j.arrivals.as_ref());
+        let spec = admitted?;
+        let behavior = self.behavior(&format!("{path}.behavior"), j.behavior.as_ref(), &spec)?;
+        Some(JobTemplate {
+            name: name.to_string(),
+            namespace: "default".to_string(),
+            spec,
+            arrivals: arrivals?,
+            behavior,
+        })
+    }
+
+    fn manifest_file(
+        &mut self,
+        name: &str,
+        rel: &str,
+        path: &str,
+        gates: &FeatureGates,
+    ) -> Option<job_model::api::JobSpec> {
+        let Some(dir) = &self.dir else {
+            self.err(
+                path,
+                "an embedded scenario cannot name manifest files; inline the Job with `job:`",
+            );
+            return None;
+        };
+        let full = dir.join(rel);
+        let file = full.display().to_string();
+        let text = match std::fs::read_to_string(&full) {
+            Ok(t) => t,
+            Err(e) => {
+                self.err(path, format!("cannot read manifest {file}: {e}"));
+                return None;
+            }
+        };
+        match yaml::parse(&text) {
+            Ok((value, map)) => self.manifest(name, &value, &file, &map, "", gates),
+            Err(e) => {
+                self.errors.push(Diagnostic {
+                    file,
+                    at: Some(e.at),
+                    path: e.path,
+                    message: e.message,
+                });
+                None
+            }
+        }
+    }
+
+    /// Checks, decodes and admits one Job manifest found at `prefix` of `file`.
+    fn manifest(
+        &mut self,
+        name: &str,
+        value: &Value,
+        file: &str,
+        map: &SourceMap,
+        prefix: &str,
+        gates: &FeatureGates,
+    ) -> Option<job_model::api::JobSpec> {
+        let src = Source { file, map };
+        let before = self.errors.len();
+        let at = |p: &str| join(prefix, p);
+        let Some(obj) = value.as_object() else {
+            self.errors
+                .push(src.at(prefix, "expected a batch/v1 Job manifest (a mapping)"));
+            return None;
+        };
+        if obj.get("apiVersion").and_then(Value::as_str) != Some("batch/v1") {
+            self.errors.push(src.at(
+                &at("apiVersion"),
+                format!(
+                    "expected \"batch/v1\", got {}",
+                    obj.get("apiVersion").unwrap_or(&Value::Null)
+                ),
+            ));
+        }
+        if obj.get("kind").and_then(Value::as_str) != Some("Job") {
+            self.errors.push(src.at(
+                &at("kind"),
+                format!(
+                    "expected \"Job\", got {}",
+                    obj.get("kind").unwrap_or(&Value::Null)
+                ),
+            ));
+        }
+        let mut value = value.clone();
+        quantities_as_strings(&mut value);
+        match value.pointer("/metadata/name").and_then(Value::as_str) {
+            Some(n) if n != name => self.errors.push(src.at(
+                &at("metadata.name"),
+                format!("{n:?} differs from the Job's key {name:?} under `jobs:`; they must match"),
+            )),
+            Some(_) => {}
+            None => {
+                // The `jobs:` key names the Job.
+                if let Some(meta) = value.as_object_mut().map(|o| {
+                    o.entry("metadata")
+                        .or_insert_with(|| Value::Object(Default::default()))
+                }) && let Some(m) = meta.as_object_mut()
+                {
+                    m.insert("name".into(), Value::String(name.into()));
+                }
+            }
+        }
+        if let Some(ns) = value.pointer("/metadata/namespace").and_then(Value::as_str)
+            && ns != "default"
+        {
+            self.warnings.push(src.at(
+                &at("metadata.namespace"),
+                format!("namespace {ns:?} has no effect: the simulated cluster has one namespace"),
+            ));
+        }
+        let job: k8s_openapi::api::batch::v1::Job = match deserialize(&value, &src, prefix) {
+            Ok(j) => j,
+            Err(d) => {
+                self.errors.push(d);
+                return None;
+            }
+        };
+        // k8s-openapi ignores unknown fields; strict decoding (kubectl --validate=strict)
+        // rejects them. Compare the input with what the typed object keeps.
+        let kept = serde_json::to_value(&job).unwrap_or(Value::Null);
+        let mut unknown = Vec::new();
+        unknown_fields(&value, &kept, "", &mut unknown);
+        for p in unknown {
+            let key = p.rsplit(['.', '[']).next().unwrap_or(&p).to_string();
+            self.errors.push(src.at(
+                &at(&p),
+                format!("unknown field `{key}` in a batch/v1 Job (strict decoding)"),
+            ));
+        }
+        if self.errors.len() > before {
+            return None;
+        }
+        match admit_job(&job, gates) {
+            Ok(a) => {
+                for w in a.warnings {
+                    self.warnings.push(src.at(prefix, w));
+                }
+                Some(a.spec)
+            }
+            Err(errs) => {
+                for e in errs {
+                    let full = e.to_string();
+                    let msg = full
+                        .strip_prefix(&format!("{}: ", e.path))
+                        .unwrap_or(&full)
+                        .to_string();
+                    self.errors.push(src.at(&at(&e.path), msg));
+                }
+                None
+            }
+        }
+    }
+
+    fn arrivals(&mut self, job_path: &str, a: Option<&ArrivalsDoc>) -> Option<Arrivals> {
+        let path = format!("{job_path}.arrivals");
+        let Some(a) = a else {
+            return Some(Arrivals::At(SimDuration::ZERO));
+        };
+        match (a.at, a.every, a.count, &a.poisson) {
+            (at, None, None, None) => Some(Arrivals::At(at.map_or(SimDuration::ZERO, |d| d.0))),
+            (None, Some(every), count, None) => {
+                let count = count.unwrap_or(1);
+                if count == 0 {
+                    self.err(&format!("{path}.count"), "must be at least 1");
+                    return None;
+                }
+                Some(Arrivals::Every {
+                    every: every.0,
+                    count,
+                })
+            }
+            (None, None, None, Some(p)) => {
+                if !(p.per_hour.is_finite() && p.per_hour > 0.0) {
+                    self.err(&format!("{path}.poisson.perHour"), "must be a number > 0");
+                    return None;
+                }
+                if p.count == 0 {
+                    self.err(&format!("{path}.poisson.count"), "must be at least 1");
+                    return None;
+                }
+                Some(Arrivals::Poisson {
+                    per_hour: p.per_hour,
+                    count: p.count,
+                })
+            }
+            _ => {
+                self.err(
+                    &path,
+                    "expected one of {at: d}, {every: d, count: n} or {poisson: {perHour: r, count: n}}",
+                );
+                None
+            }
+        }
+    }
+
+    fn behavior(
+        &mut self,
+        path: &str,
+        b: Option<&BehaviorDoc>,
+        spec: &job_model::api::JobSpec,
+    ) -> Option<Behavior> {
+        let mut out = Behavior {
+            runtime: Distribution::Fixed(DEFAULT_RUNTIME),
+            ..Behavior::default()
+        };
+        let Some(b) = b else {
+            return Some(out);
+        };
+        let before = self.errors.len();
+        let o = self.behavior_override(
+            path,
+            &BehaviorOverrideDoc {
+                startup: b.startup.clone(),
+                runtime: b.runtime.clone(),
+                failures: None,
+                attempts: None,
+                termination: None,
+            },
+        );
+        if let Some(d) = o.startup {
+            out.startup = d;
+        }
+        if let Some(d) = o.runtime {
+            out.runtime = d;
+        }
+        if let Some(f) = &b.failures {
+            out.failures = self.failures(&format!("{path}.failures"), f);
+        }
+        if let Some(a) = &b.attempts {
+            out.attempts = self.attempts(&format!("{path}.attempts"), a);
+        }
+        if let Some(t) = &b.termination
+            && let Some(t) = self.termination(&format!("{path}.termination"), t)
+        {
+            out.termination = t;
+        }
+        let indexed = spec.completion_mode == CompletionMode::Indexed;
+        if let Some(ix) = &b.indexes {
+            let p = format!("{path}.indexes");
+            if !indexed {
+                self.err(&p, "`indexes` applies to Indexed Jobs; use `pods` (creation ordinals) for NonIndexed Jobs");
+            } else {
+                let completions = spec.completions.unwrap_or(0).max(0) as u32;
+                out.indexes = self.overrides(&p, ix, completions, "completion indexes");
+            }
+        }
+        if let Some(pods) = &b.pods {
+            let p = format!("{path}.pods");
+            if indexed {
+                self.err(
+                    &p,
+                    "`pods` applies to NonIndexed Jobs; use `indexes` for Indexed Jobs",
+                );
+            } else {
+                out.pods = self.overrides(&p, pods, u32::MAX, "pod ordinals");
+            }
+        }
+        (self.errors.len() == before).then_some(out)
+    }
+
+    fn overrides(
+        &mut self,
+        path: &str,
+        entries: &indexmap::IndexMap<String, BehaviorOverrideDoc>,
+        limit: u32,
+        what: &str,
+    ) -> Vec<(OrderedIntervals, BehaviorOverride)> {
+        let mut out = Vec::new();
+        for (key, doc) in entries {
+            let p = child(path, key);
+            match OrderedIntervals::parse_strict(key, limit) {
+                Ok(oi) => {
+                    let o = self.behavior_override(&p, doc);
+                    out.push((oi, o));
+                }
+                Err(e) => self.err(
+                    &p,
+                    format!("{key:?} is not a list of {what} (\"0,2-4\"): {e}"),
+                ),
+            }
+        }
+        out
+    }
+
+    fn behavior_override(&mut self, path: &str, d: &BehaviorOverrideDoc) -> BehaviorOverride {
+        BehaviorOverride {
+            startup: d.startup.clone().map(|d| d.0),
+            runtime: d.runtime.clone().map(|d| d.0),
+            failures: d
+                .failures
+                .as_ref()
+                .map(|f| self.failures(&format!("{path}.failures"), f)),
+            attempts: d
+                .attempts
+                .as_ref()
+                .map(|a| self.attempts(&format!("{path}.attempts"), a)),
+            termination: d
+                .termination
+                .as_ref()
+                .and_then(|t| self.termination(&format!("{path}.termination"), t)),
+        }
+    }
+
+    fn exit(
+        &mut self,
+        path: &str,
+        code: Option<i32>,
+        oom: Option<bool>,
+        failure: bool,
+    ) -> Option<ContainerExit> {
+        let oom = oom.unwrap_or(false);
+        let exit = match (code, oom) {
+            (Some(c), true) if c != 137 => {
+                self.err(
+                    &format!("{path}.exitCode"),
+                    "an OOM-killed container exits 137; drop exitCode or set it to 137",
+                );
+                return None;
+            }
+            (_, true) => ContainerExit {
+                exit_code: 137,
+                oom_killed: true,
+            },
+            (Some(c), false) => ContainerExit {
+                exit_code: c,
+                oom_killed: false,
+            },
+            (None, false) if failure => {
+                self.err(
+                    path,
+                    "a failure needs a non-zero `exitCode` or `oomKilled: true`",
+                );
+                return None;
+            }
+            (None, false) => ContainerExit::SUCCESS,
+        };
+        if !(0..=255).contains(&exit.exit_code) {
+            self.err(
+                &format!("{path}.exitCode"),
+                format!("{} is not an exit code (0..255)", exit.exit_code),
+            );
+            return None;
+        }
+        if failure && exit.is_success() {
+            self.err(&format!("{path}.exitCode"), "a failure must not exit 0");
+            return None;
+        }
+        Some(exit)
+    }
+
+    fn failures(&mut self, path: &str, f: &[FailureDoc]) -> Vec<FailureMode> {
+        let mut out = Vec::new();
+        for (i, d) in f.iter().enumerate() {
+            let p = format!("{path}[{i}]");
+            if !(0.0..=1.0).contains(&d.probability) {
+                self.err(
+                    &format!("{p}.probability"),
+                    format!("{} is not a probability in [0, 1]", d.probability),
+                );
+                continue;
+            }
+            if let Some(exit) = self.exit(&p, d.exit_code, d.oom_killed, true) {
+                out.push(FailureMode {
+                    probability: d.probability,
+                    exit,
+                    after: d.after.clone().map(|a| a.0),
+                });
+            }
+        }
+        out
+    }
+
+    fn attempts(&mut self, path: &str, a: &[AttemptDoc]) -> Vec<ScriptedRun> {
+        let mut out = Vec::new();
+        for (i, d) in a.iter().enumerate() {
+            let p = format!("{path}[{i}]");
+            if let Some(exit) = self.exit(&p, d.exit_code, d.oom_killed, false) {
+                out.push(ScriptedRun {
+                    exit,
+                    after: d.after.clone().map(|a| a.0),
+                });
+            }
+        }
+        out
+    }
+
+    fn termination(&mut self, path: &str, t: &TerminationDoc) -> Option<TerminationBehavior> {
+        match (&t.after, t.ignores_sigterm) {
+            (Some(_), Some(true)) => {
+                self.err(path, "give `after` or `ignoresSigterm: true`, not both");
+                None
+            }
+            (_, Some(true)) => Some(TerminationBehavior::IgnoresSigterm),
+            (Some(a), _) => Some(TerminationBehavior::Exits(a.0.clone())),
+            (None, _) => Some(TerminationBehavior::default()),
+        }
+    }
+}
+
+impl Scenario {
+    fn with_name(mut self) -> Self {
+        let mut run = (*self.run).clone();
+        run.scenario = self.name.clone();
+        self.run = Arc::new(run);
+        self
+    }
+}
+
+/// Kubernetes accepts `cpu: 1` as well as `cpu: "1"`; k8s-openapi wants strings.
+fn quantities_as_strings(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m.iter_mut() {
+                if matches!(k.as_str(), "requests" | "limits")
+                    && let Value::Object(q) = child
+                {
+                    for (_, x) in q.iter_mut() {
+                        if let Value::Number(n) = x {
+                            *x = Value::String(n.to_string());
+                        }
+                    }
+                }
+                quantities_as_strings(child);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(quantities_as_strings),
+        _ => {}
+    }
+}
+
+/// Keys present in `input` but absent from `kept` (what the typed object serialized).
+fn unknown_fields(input: &Value, kept: &Value, path: &str, out: &mut Vec<String>) {
+    match (input, kept) {
+        (Value::Object(i), Value::Object(k)) => {
+            for (key, v) in i {
+                let p = child(path, key);
+                match k.get(key) {
+                    Some(kv) => unknown_fields(v, kv, &p, out),
+                    // A null or empty value is dropped by serialization: not unknown.
+                    None if is_empty(v) => {}
+                    None => out.push(p),
+                }
+            }
+        }
+        (Value::Array(i), Value::Array(k)) => {
+            for (n, (v, kv)) in i.iter().zip(k).enumerate() {
+                unknown_fields(v, kv, &format!("{path}[{n}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Object(m) => m.values().all(is_empty),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
