@@ -249,7 +249,8 @@ impl ApiServer {
         let id = self.pods.insert(pod);
         let rule = free_rule(&self.jobs[job.index()], self.finalizer_tracking);
         self.job_pods[job.index()].update(&mut self.pods, id, None, Some(view), &rule);
-        self.ledger.pod_created(job, self.now);
+        let active = self.job_pods[job.index()].active.len();
+        self.ledger.pod_created(job, self.now, active);
         self.outbox.push(Notice::PodAdded { pod: id, job });
         id
     }

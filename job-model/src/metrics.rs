@@ -137,6 +137,8 @@ pub struct JobLedger {
     pub container_restarts: u64,
     /// Failures ignored by the pod failure policy.
     pub ignored_failures: u64,
+    /// The most pods of the Job active (not terminating, not finished) at once.
+    pub max_active_pods: u32,
 }
 
 /// Pod-time accounting of a run.
@@ -151,9 +153,11 @@ impl Ledger {
         self.jobs.push(JobLedger::default());
     }
 
-    /// A pod of `job` was created.
-    pub fn pod_created(&mut self, job: JobId, now: SimTime) {
-        self.jobs[job.index()].pod_creations.push(now);
+    /// A pod of `job` was created; `active` pods of the Job are now active.
+    pub fn pod_created(&mut self, job: JobId, now: SimTime, active: usize) {
+        let j = &mut self.jobs[job.index()];
+        j.pod_creations.push(now);
+        j.max_active_pods = j.max_active_pods.max(active as u32);
     }
 
     /// Pod failures ignored by policy.

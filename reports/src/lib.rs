@@ -24,6 +24,7 @@
 //!     "podsCreated": 3,
 //!     "ignoredFailures": 0,            // failures podFailurePolicy Ignore'd
 //!     "containerRestarts": 0,          // restarts under restartPolicy OnFailure
+//!     "maxActivePods": 1,              // most pods active at once
 //!     "status": {"active": 0, "ready": 0, "terminating": 0, "succeeded": 1, "failed": 2,
 //!                "completedIndexes": "", "failedIndexes": null},
 //!     "podSeconds": {"total": .., "useful": .., "wasted": .., "wastedByCause": {"failed": ..}},
@@ -120,6 +121,7 @@ fn job_json(j: &JobResult) -> Value {
         "podsCreated": j.ledger.pod_creations.len(),
         "ignoredFailures": j.ledger.ignored_failures,
         "containerRestarts": j.ledger.container_restarts,
+        "maxActivePods": j.ledger.max_active_pods,
         "status": {
             "active": s.active,
             "ready": s.ready,

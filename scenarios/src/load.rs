@@ -118,7 +118,9 @@ fn deserialize<T: serde::de::DeserializeOwned>(
         if let Some(rest) = message.strip_prefix("unknown field `")
             && let Some((key, expected)) = rest.split_once('`')
         {
-            path = child(&path, key);
+            if yaml::last_segment(&path) != key {
+                path = child(&path, key);
+            }
             message = format!("unknown key `{key}`{expected}");
         }
         src.at(&path, message)

@@ -66,6 +66,14 @@ pub fn parent(path: &str) -> &str {
     }
 }
 
+/// The last map key of a path: `a.b[2]` -> `b[2]`, `a.b` -> `b`.
+pub fn last_segment(path: &str) -> &str {
+    match path.rfind('.') {
+        Some(i) => &path[i + 1..],
+        None => path,
+    }
+}
+
 /// Appends a map key to a path.
 pub fn child(path: &str, key: &str) -> String {
     if path.is_empty() {

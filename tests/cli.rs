@@ -1,0 +1,260 @@
+//! The `jobsim` command line, as a user runs it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn jobsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jobsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("jobsim runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+#[test]
+fn no_arguments_runs_the_embedded_default_scenario() {
+    let o = jobsim(&[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for needle in [
+        "scenario default",
+        "nightly-report",
+        "flaky-etl",
+        "render-frames",
+        "doomed-migration",
+        "BackoffLimitExceeded",
+        "TOTAL (4 jobs)",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    // `run` with no file is the same run.
+    assert_eq!(stdout(&jobsim(&["run"])), text);
+}
+
+#[test]
+fn embedded_default_is_the_example_file() {
+    let a = stdout(&jobsim(&["run", "--json"]));
+    let b = stdout(&jobsim(&[
+        "run",
+        "scenarios/examples/default.yaml",
+        "--json",
+    ]));
+    assert_eq!(a, b);
+}
+
+#[test]
+fn json_output_follows_schema_version_1() {
+    let o = jobsim(&["run", "--json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    assert_eq!(v["schemaVersion"], 1);
+    assert_eq!(v["scenario"], "default");
+    assert_eq!(v["variant"], "baseline");
+    assert_eq!(v["seed"], 42);
+    let jobs = v["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 4);
+    for j in jobs {
+        for key in [
+            "name",
+            "outcome",
+            "reason",
+            "completionTime",
+            "retries",
+            "podsCreated",
+        ] {
+            assert!(j.get(key).is_some(), "job lacks {key}: {j}");
+        }
+        let ps = &j["podSeconds"];
+        let useful = ps["useful"].as_f64().unwrap();
+        let wasted = ps["wasted"].as_f64().unwrap();
+        let total = ps["total"].as_f64().unwrap();
+        assert!((useful + wasted - total).abs() < 1e-6, "{ps}");
+        let by_cause: f64 = ps["wastedByCause"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|x| x.as_f64().unwrap())
+            .sum();
+        assert!((by_cause - wasted).abs() < 1e-6, "{ps}");
+    }
+    let doomed = jobs
+        .iter()
+        .find(|j| j["name"] == "doomed-migration")
+        .unwrap();
+    assert_eq!(doomed["outcome"], "Failed");
+    assert_eq!(doomed["reason"], "BackoffLimitExceeded");
+    assert_eq!(doomed["retries"], 4);
+    assert!(v["totals"]["podSeconds"]["wasted"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn fleet_runs_are_byte_identical_for_a_seed_and_differ_across_seeds() {
+    let fleet = "scenarios/examples/fleet.yaml";
+    let a = jobsim(&["run", fleet, "--json"]);
+    let b = jobsim(&["run", fleet, "--json"]);
+    assert!(a.status.success(), "{}", stderr(&a));
+    assert_eq!(a.stdout, b.stdout, "same seed, same bytes");
+    let c = jobsim(&["run", fleet, "--json", "--seed", "2"]);
+    assert!(c.status.success());
+    assert_ne!(a.stdout, c.stdout);
+    let va: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    let vc: serde_json::Value = serde_json::from_slice(&c.stdout).unwrap();
+    assert_eq!(va["totals"]["jobs"], 2000);
+    assert_ne!(
+        va["totals"]["podsCreated"], vc["totals"]["podsCreated"],
+        "a different seed gives different numbers"
+    );
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+const GOOD_JOB: &str = "jobs:
+  j:
+    job:
+      apiVersion: batch/v1
+      kind: Job
+      spec:
+        template:
+          spec:
+            restartPolicy: Never
+            containers: [{name: c, image: busybox}]
+";
+
+fn validate_fails(file: &str, needles: &[&str]) {
+    let o = jobsim(&["validate", file]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "missing {n:?} in {err}");
+    }
+}
+
+#[test]
+fn validate_reports_an_unknown_key_with_its_path_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "unknown.yaml",
+        &format!(
+            "name: t\ncluster:\n  nodePools:\n    a:\n      count: 1\n      capacity: {{cpu: \"4\", memory: 4Gi}}\n      cpus: 3\n{GOOD_JOB}"
+        ),
+    );
+    validate_fails(
+        &f,
+        &[
+            "unknown.yaml:7:7",
+            "cluster.nodePools.a.cpus",
+            "unknown key `cpus`",
+        ],
+    );
+}
+
+#[test]
+fn validate_reports_an_unknown_manifest_field_with_its_path_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "name: t\ncluster:\n  nodePools:\n    a: {{count: 1, capacity: {{cpu: \"4\", memory: 4Gi}}}}\n{}",
+        GOOD_JOB.replacen("      spec:\n", "      spec:\n        paralelism: 2\n", 1)
+    );
+    let f = write(dir.path(), "typo.yaml", &text);
+    validate_fails(
+        &f,
+        &[
+            "typo.yaml:11:9",
+            "jobs.j.job.spec.paralelism",
+            "unknown field",
+        ],
+    );
+}
+
+#[test]
+fn validate_reports_a_bad_duration_with_its_path_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "name: t\ncluster:\n  nodePools:\n    a: {{count: 1, capacity: {{cpu: \"4\", memory: 4Gi}}}}\n{GOOD_JOB}    behavior:\n      runtime: {{lognormal: {{median: 2mins, sigma: 0.5}}}}\n"
+    );
+    let f = write(dir.path(), "dur.yaml", &text);
+    validate_fails(
+        &f,
+        &[
+            "dur.yaml:16:",
+            "jobs.j.behavior.runtime.lognormal.median",
+            "invalid duration \"2mins\"",
+        ],
+    );
+}
+
+#[test]
+fn validate_reports_a_negative_parallelism_as_the_api_server_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "name: t\ncluster:\n  nodePools:\n    a: {{count: 1, capacity: {{cpu: \"4\", memory: 4Gi}}}}\n{}",
+        GOOD_JOB.replacen("      spec:\n", "      spec:\n        parallelism: -1\n", 1)
+    );
+    let f = write(dir.path(), "neg.yaml", &text);
+    validate_fails(
+        &f,
+        &[
+            "neg.yaml:11:9",
+            "jobs.j.job.spec.parallelism",
+            "Invalid value: -1: must be greater than or equal to 0",
+        ],
+    );
+    // `run` refuses it the same way and writes nothing to stdout.
+    let o = jobsim(&["run", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn validate_rejects_contract_keys_not_supported_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "name: t\ncluster:\n  nodePools:\n    a: {{count: 1, capacity: {{cpu: \"4\", memory: 4Gi}}}}\n{GOOD_JOB}faults:\n  - {{at: 1m, deleteJob: {{job: j}}}}\n"
+    );
+    let f = write(dir.path(), "faults.yaml", &text);
+    validate_fails(&f, &["faults.yaml:15:1", "faults", "not supported yet"]);
+}
+
+#[test]
+fn validate_accepts_the_examples() {
+    let o = jobsim(&[
+        "validate",
+        "scenarios/examples/default.yaml",
+        "scenarios/examples/fleet.yaml",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).matches(": ok").count(), 2);
+}
+
+#[test]
+fn validate_survives_malformed_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, text) in [
+        "name: [unclosed\n",
+        "- a list\n- not a mapping\n",
+        "",
+        "name: t\nname: t\n",
+        "name: t\ncluster: 3\njobs: {}\n",
+        "\t\tname: t\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let f = write(dir.path(), &format!("m{i}.yaml"), text);
+        validate_fails(&f, &[&format!("m{i}.yaml")]);
+    }
+}
