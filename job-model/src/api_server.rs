@@ -17,6 +17,7 @@ use crate::controller::job_pods::{FreeRule, JobPods, PodView};
 use crate::controller::only_replace_failed_pods;
 use crate::events::{EventMessage, EventRecorder, EventType};
 use crate::metrics::Ledger;
+use crate::node_index::NodeFreeIndex;
 use crate::store::{JobId, PodSlab};
 
 /// A watch event.
@@ -75,6 +76,8 @@ pub struct ApiServer {
     pub pods: PodSlab,
     /// Nodes.
     pub nodes: Vec<Node>,
+    /// Free resources of every node, for the scheduler's search.
+    pub free_index: NodeFreeIndex,
     /// Kubernetes events.
     pub recorder: EventRecorder,
     /// Pod-time accounting of pods that left the store.
@@ -90,6 +93,7 @@ impl ApiServer {
     /// An empty API server over `nodes`.
     pub fn new(nodes: Vec<Node>, finalizer_tracking: bool) -> Self {
         ApiServer {
+            free_index: NodeFreeIndex::new(nodes.iter().map(Node::free)),
             now: SimTime::ZERO,
             jobs: Vec::new(),
             job_pods: Vec::new(),
@@ -101,6 +105,12 @@ impl ApiServer {
             finalizer_tracking,
             next_uid: 1,
         }
+    }
+
+    /// Keeps [`Self::free_index`] in step with a node's allocations.
+    fn refresh_free(&mut self, node: NodeId) {
+        let free = self.nodes[node.0 as usize].free();
+        self.free_index.set(node, free);
     }
 
     fn uid(&mut self) -> u64 {
@@ -272,6 +282,7 @@ impl ApiServer {
             pod.released_at = Some(self.now);
             let requests = pod.requests;
             self.nodes[node.0 as usize].allocated -= requests;
+            self.refresh_free(node);
             self.outbox.push(Notice::NodeResourcesFreed(node));
         }
         if before != after {
@@ -293,6 +304,7 @@ impl ApiServer {
         let now = self.now;
         let requests = self.pods[id].requests;
         self.nodes[node.0 as usize].allocated += requests;
+        self.refresh_free(node);
         self.update_pod(id, |p| {
             p.node = Some(node);
             p.bound_at = Some(now);
@@ -371,6 +383,7 @@ impl ApiServer {
         {
             pod.released_at = Some(self.now);
             self.nodes[node.0 as usize].allocated -= pod.requests;
+            self.refresh_free(node);
             self.outbox.push(Notice::NodeResourcesFreed(node));
         }
         self.ledger.pod_gone(&pod, self.now);

@@ -15,6 +15,7 @@ pub mod controller;
 pub mod events;
 pub mod kubelet;
 pub mod metrics;
+pub mod node_index;
 pub mod run;
 pub mod scheduler;
 pub mod store;

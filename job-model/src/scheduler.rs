@@ -283,9 +283,13 @@ impl Scheduler {
         };
         match candidates {
             Some(list) => list.iter().copied().for_each(&mut consider),
-            None => (0..api.nodes.len() as u32)
-                .map(NodeId)
-                .for_each(&mut consider),
+            None => {
+                let need = Resources {
+                    pods: 1,
+                    ..p.requests
+                };
+                api.free_index.for_each_candidate(&need, &mut consider);
+            }
         }
         best.map(|(_, id)| id)
     }

@@ -198,7 +198,11 @@ impl Model for World {
                 self.controller.dequeue(job);
                 self.controller.sync_job(&mut self.api, ctx, job);
             }
-            Event::JobSyncAfter(job, token) => self.controller.waiting_fired(ctx, job, token),
+            Event::JobSyncAfter(job, token) => {
+                if self.controller.waiting_fired(job, token) {
+                    self.controller.sync_job(&mut self.api, ctx, job);
+                }
+            }
             Event::SchedulerCycle => self.scheduler.run_cycle(&mut self.api),
             Event::ContainerStart { pod, generation } => {
                 let Some(job) = self.api.pods.get(pod).map(|p| p.job) else {

@@ -155,11 +155,12 @@ impl JobController {
         self.enqueue_after(ctx, job, d);
     }
 
-    /// The waiting entry became ready.
-    pub(crate) fn waiting_fired(&mut self, ctx: Ctx<'_, '_>, job: JobId, token: TimerToken) {
-        if self.state(job).waiting.fire(token) {
-            self.enqueue_now(ctx, job);
-        }
+    /// The waiting entry became ready: true if a worker should sync the Job now (it
+    /// is not already in the ready queue). The idle worker takes it at once, so the
+    /// ready-queue hop costs no event of its own.
+    pub(crate) fn waiting_fired(&mut self, job: JobId, token: TimerToken) -> bool {
+        let st = self.state(job);
+        st.waiting.fire(token) && !st.queued
     }
 
     /// A worker takes the key off the ready queue.
