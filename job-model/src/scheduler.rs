@@ -18,14 +18,11 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use sim_core::Context;
-
 use crate::api::{
     Node, NodeId, NodeSelectorOperator, NodeSelectorRequirement, Pod, PodId, Resources,
     TaintEffect, Toleration,
 };
 use crate::api_server::ApiServer;
-use crate::world::Event;
 
 /// Placement constraints shared by the pods of one template.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -71,6 +68,8 @@ pub struct Scheduler {
     dirty: Vec<NodeId>,
     node_dirty: Vec<bool>,
     cycle_scheduled: bool,
+    /// Classes found blocked in this cycle (a reused buffer).
+    blocked: Vec<bool>,
     /// Pods waiting in class queues.
     unschedulable: usize,
     /// Bind attempts so far (for the benchmark's statistics).
@@ -79,8 +78,6 @@ pub struct Scheduler {
 
 /// Scheduling-queue order: higher priority first, then creation sequence.
 type QueueKey = (Reverse<i32>, u64, PodId);
-
-type Ctx<'a, 'b> = &'a mut Context<'b, Event>;
 
 impl Scheduler {
     /// Interns the placement constraints of a Job's pods.
@@ -101,22 +98,26 @@ impl Scheduler {
         self.active_queue.len() + self.unschedulable
     }
 
-    fn request_cycle(&mut self, ctx: Ctx<'_, '_>) {
-        if !self.cycle_scheduled {
-            self.cycle_scheduled = true;
-            ctx.schedule(ctx.now(), Event::SchedulerCycle);
-        }
+    fn request_cycle(&mut self) {
+        self.cycle_scheduled = true;
+    }
+
+    /// Whether a scheduling cycle is due (pods were added or nodes freed since the
+    /// last one); clears the request. The world runs the cycle once the event that
+    /// requested it has been fully handled: binding takes no virtual time.
+    pub fn take_cycle_request(&mut self) -> bool {
+        std::mem::take(&mut self.cycle_scheduled)
     }
 
     /// A new pod to place.
-    pub fn on_pod_added(&mut self, api: &mut ApiServer, ctx: Ctx<'_, '_>, pod: PodId) {
+    pub fn on_pod_added(&mut self, api: &mut ApiServer, pod: PodId) {
         let p = &mut api.pods[pod];
         if p.node.is_some() || p.deletion_timestamp.is_some() {
             return;
         }
         p.sched_queue = IN_ACTIVE_QUEUE;
         self.active_queue.insert((Reverse(p.priority), p.uid, pod));
-        self.request_cycle(ctx);
+        self.request_cycle();
     }
 
     /// A pending pod is being deleted: it leaves the queues.
@@ -135,7 +136,7 @@ impl Scheduler {
     }
 
     /// A node may now fit more pods.
-    pub fn on_node_changed(&mut self, ctx: Ctx<'_, '_>, node: NodeId) {
+    pub fn on_node_changed(&mut self, node: NodeId) {
         if self.unschedulable == 0 {
             return;
         }
@@ -147,7 +148,7 @@ impl Scheduler {
             self.node_dirty[i] = true;
             self.dirty.push(node);
         }
-        self.request_cycle(ctx);
+        self.request_cycle();
     }
 
     fn class_of(&mut self, pod: &Pod, job_row: usize) -> u32 {
@@ -183,7 +184,9 @@ impl Scheduler {
     /// pod first (priority, then creation).
     pub fn run_cycle(&mut self, api: &mut ApiServer) {
         self.cycle_scheduled = false;
-        let mut blocked = vec![false; self.classes.len()];
+        let mut blocked = std::mem::take(&mut self.blocked);
+        blocked.clear();
+        blocked.resize(self.classes.len(), false);
         loop {
             let from_active = self.active_queue.first().copied();
             let mut best_class: Option<(usize, QueueKey)> = None;
@@ -250,6 +253,7 @@ impl Scheduler {
         for n in self.dirty.drain(..) {
             self.node_dirty[n.0 as usize] = false;
         }
+        self.blocked = blocked;
     }
 
     /// The feasible node with the highest score among `candidates` (all nodes if

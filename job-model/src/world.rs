@@ -24,8 +24,6 @@ pub enum Event {
     JobSync(JobId),
     /// A delayed work-queue entry becomes ready.
     JobSyncAfter(JobId, TimerToken),
-    /// The scheduler places pending pods.
-    SchedulerCycle,
     /// The kubelet starts the pod's containers.
     ContainerStart {
         /// Pod.
@@ -121,6 +119,10 @@ impl World {
         loop {
             self.api.take_outbox(&mut self.notices);
             if self.notices.is_empty() {
+                if self.scheduler.take_cycle_request() {
+                    self.scheduler.run_cycle(&mut self.api);
+                    continue;
+                }
                 return;
             }
             let notices = std::mem::take(&mut self.notices);
@@ -137,7 +139,7 @@ impl World {
         match notice {
             Notice::PodAdded { pod, job } => {
                 self.controller.on_pod_event(ctx, job);
-                self.scheduler.on_pod_added(&mut self.api, ctx, pod);
+                self.scheduler.on_pod_added(&mut self.api, pod);
             }
             Notice::PodUpdated {
                 pod,
@@ -170,7 +172,7 @@ impl World {
                     self.controller.on_pod_event(ctx, job);
                 }
             }
-            Notice::NodeResourcesFreed(node) => self.scheduler.on_node_changed(ctx, node),
+            Notice::NodeResourcesFreed(node) => self.scheduler.on_node_changed(node),
             Notice::JobAdded(job) => self.controller.on_job_added(ctx, job),
             Notice::JobUpdated { job, spec } => self
                 .controller
@@ -203,7 +205,6 @@ impl Model for World {
                     self.controller.sync_job(&mut self.api, ctx, job);
                 }
             }
-            Event::SchedulerCycle => self.scheduler.run_cycle(&mut self.api),
             Event::ContainerStart { pod, generation } => {
                 let Some(job) = self.api.pods.get(pod).map(|p| p.job) else {
                     return;

@@ -1,8 +1,5 @@
 //! The event queue and cancellable timers.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-
 use crate::SimTime;
 
 /// A priority queue of events ordered by `(time, insertion sequence)`.
@@ -19,42 +16,25 @@ use crate::SimTime;
 /// let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
 /// assert_eq!(order, ["first", "second", "late"]);
 /// ```
+///
+/// It is a 4-ary min-heap. The `(time, seq)` keys, packed into one `u128` (time in the
+/// high bits), sit in their own array apart from the events, so the comparisons of a
+/// sift touch one cache line per level.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    keys: Vec<u128>,
+    events: Vec<E>,
     next_seq: u64,
 }
 
-/// A queued event. `key` packs `(time, seq)` into one integer (time in the high 64
-/// bits), so ordering is a single comparison; `!key` makes the max-heap pop the
-/// earliest first.
-#[derive(Debug)]
-struct Entry<E> {
-    key: u128,
-    event: E,
+const ARITY: usize = 4;
+
+fn pack(time: SimTime, seq: u64) -> u128 {
+    (u128::from(time.as_millis()) << 64) | u128::from(seq)
 }
 
-impl<E> Entry<E> {
-    fn time(&self) -> SimTime {
-        SimTime::from_millis((!self.key >> 64) as u64)
-    }
-}
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.key.cmp(&other.key)
-    }
+fn time_of(key: u128) -> SimTime {
+    SimTime::from_millis((key >> 64) as u64)
 }
 
 impl<E> Default for EventQueue<E> {
@@ -67,39 +47,84 @@ impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            keys: Vec::new(),
+            events: Vec::new(),
             next_seq: 0,
         }
     }
 
-    /// Schedules `event` at `time`.
+    /// Adds `event` at `time`, after every event already queued for that instant.
     pub fn push(&mut self, time: SimTime, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry {
-            key: !((u128::from(time.as_millis()) << 64) | u128::from(seq)),
-            event,
-        });
+        self.keys.push(pack(time, seq));
+        self.events.push(event);
+        self.sift_up(self.keys.len() - 1);
     }
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap.pop().map(|e| (e.time(), e.event))
+        if self.keys.is_empty() {
+            return None;
+        }
+        let key = self.keys.swap_remove(0);
+        let event = self.events.swap_remove(0);
+        if !self.keys.is_empty() {
+            self.sift_down(0);
+        }
+        Some((time_of(key), event))
     }
 
-    /// When the earliest event is due.
+    /// The time of the earliest event.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(Entry::time)
+        self.keys.first().map(|&k| time_of(k))
     }
 
-    /// Number of queued events, stale ones included.
+    /// Events queued.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.keys.len()
     }
 
-    /// True when nothing is queued.
+    /// True if nothing is queued.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.keys.is_empty()
+    }
+
+    fn sift_up(&mut self, mut i: usize) {
+        let key = self.keys[i];
+        while i > 0 {
+            let parent = (i - 1) / ARITY;
+            if self.keys[parent] <= key {
+                break;
+            }
+            self.keys.swap(i, parent);
+            self.events.swap(i, parent);
+            i = parent;
+        }
+    }
+
+    fn sift_down(&mut self, mut i: usize) {
+        let n = self.keys.len();
+        let key = self.keys[i];
+        loop {
+            let first = ARITY * i + 1;
+            if first >= n {
+                break;
+            }
+            let last = (first + ARITY).min(n);
+            let mut min = first;
+            for c in first + 1..last {
+                if self.keys[c] < self.keys[min] {
+                    min = c;
+                }
+            }
+            if self.keys[min] >= key {
+                break;
+            }
+            self.keys.swap(i, min);
+            self.events.swap(i, min);
+            i = min;
+        }
     }
 }
 

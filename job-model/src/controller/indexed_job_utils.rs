@@ -115,6 +115,12 @@ impl OrderedIntervals {
         OrderedIntervals::new().merge(&self)
     }
 
+    /// Makes `self` a copy of `other`, reusing `self`'s buffer.
+    pub fn assign(&mut self, other: &OrderedIntervals) {
+        self.0.clear();
+        self.0.extend_from_slice(&other.0);
+    }
+
     /// Upstream `withOrderedIndexes`: adds sorted indexes.
     pub fn with_ordered_indexes(&self, new_indexes: &[u32]) -> Self {
         let other: Vec<Interval> = new_indexes

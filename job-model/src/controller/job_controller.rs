@@ -37,6 +37,7 @@ pub struct Scratch {
     times_b: Vec<SimTime>,
     pods: Vec<PodId>,
     indexes: Vec<u32>,
+    prev_succeeded: OrderedIntervals,
 }
 
 /// The status the next write will carry (upstream mutates a copy of the Job and
@@ -246,7 +247,7 @@ impl JobController {
                 .then_some(api.job_pods[id.index()].terminating),
             new_backoff: BackoffRecord::default(),
             finished_condition: None,
-            prev_succeeded: OrderedIntervals::new(),
+            prev_succeeded: std::mem::take(&mut self.scratch.prev_succeeded),
             failed_indexes: None,
             delayed_deletion: Vec::new(),
         };
@@ -317,7 +318,7 @@ impl JobController {
             let status = job_status(api, id);
             let truncated = status.completed_indexes.truncated(completions);
             jc.draft.completed_truncated = matches!(truncated, std::borrow::Cow::Owned(_));
-            jc.prev_succeeded = truncated.into_owned();
+            jc.prev_succeeded.assign(&truncated);
             self.calculate_succeeded_indexes(api, &mut jc);
             jc.succeeded = (jc.prev_succeeded.total() + self.scratch.indexes.len() as u64) as i32;
             if spec.backoff_limit_per_index.is_some() {
@@ -349,6 +350,7 @@ impl JobController {
                 self.get_pods_with_delayed_deletion_per_index(api, &mut jc);
             }
             if jc.finished_condition.is_none()
+                && spec.success_policy.is_some()
                 && job_status(api, id)
                     .true_condition(JobConditionType::SuccessCriteriaMet)
                     .is_none()
@@ -468,6 +470,8 @@ impl JobController {
         jc.draft.ready = ready;
         jc.draft.terminating = terminating;
         self.track_job_status_and_remove_finalizers(api, ctx, &mut jc, needs_status_update);
+        // Keep the buffer for the next sync (no allocation per sync).
+        self.scratch.prev_succeeded = jc.prev_succeeded;
     }
 
     /// Upstream `getNewFinishedPods`: pods still carrying the finalizer (and, for
