@@ -7,7 +7,6 @@
 //! finalizer (the only ones a sync must look at), and per completion index the
 //! counts that decide which indexes are free for new pods.
 
-use std::collections::BTreeSet;
 
 use crate::api::{Pod, PodId, PodPhase};
 use crate::controller::indexed_job_utils::OrderedIntervals;
@@ -82,7 +81,7 @@ pub struct IndexTable {
     slots: Vec<IndexSlot>,
     /// Indexes below completions that no pod occupies and that are not done: the
     /// candidates of upstream `firstPendingIndexes`, lowest first.
-    free: BTreeSet<u32>,
+    free: IndexBitSet,
     /// Active pods that `activePodsForRemoval` would pick regardless of counts:
     /// duplicates of an index and pods with an index >= completions.
     irregular_active: u32,
@@ -105,7 +104,7 @@ impl IndexTable {
     pub fn new(completions: u32) -> Self {
         IndexTable {
             slots: vec![IndexSlot::default(); completions as usize],
-            free: (0..completions).collect(),
+            free: IndexBitSet::full(completions),
             irregular_active: 0,
             completions,
         }
@@ -118,7 +117,7 @@ impl IndexTable {
 
     /// Free indexes, lowest first.
     pub fn free(&self) -> impl Iterator<Item = u32> + '_ {
-        self.free.iter().copied()
+        self.free.iter()
     }
 
     /// Active pods that must go whatever the counts (duplicates, out of range).
@@ -144,7 +143,7 @@ impl IndexTable {
     /// Re-judges whether index `i` is free.
     pub fn refresh(&mut self, i: u32, rule: &FreeRule<'_>) {
         if i >= self.completions {
-            self.free.remove(&i);
+            self.free.remove(i);
             return;
         }
         let s = self.slot(i);
@@ -160,7 +159,7 @@ impl IndexTable {
         if is_free {
             self.free.insert(i);
         } else {
-            self.free.remove(&i);
+            self.free.remove(i);
         }
     }
 
@@ -327,5 +326,82 @@ impl JobPods {
             PodPhase::Failed => self.failed_pods += sign,
             _ => {}
         }
+    }
+}
+
+/// A set of completion indexes as a bitmap: O(1) insert and remove, ascending
+/// iteration that skips empty words, starting from the lowest word that may be set.
+#[derive(Clone, Debug, Default)]
+pub struct IndexBitSet {
+    words: Vec<u64>,
+    /// No word below this one has a bit set.
+    low: usize,
+}
+
+impl IndexBitSet {
+    /// `0..n`.
+    pub fn full(n: u32) -> Self {
+        let n = n as usize;
+        let mut words = vec![u64::MAX; n / 64];
+        if n % 64 != 0 {
+            words.push((1u64 << (n % 64)) - 1);
+        }
+        IndexBitSet { words, low: 0 }
+    }
+
+    /// Adds `i`.
+    pub fn insert(&mut self, i: u32) {
+        let w = i as usize / 64;
+        if w >= self.words.len() {
+            self.words.resize(w + 1, 0);
+        }
+        self.words[w] |= 1 << (i % 64);
+        self.low = self.low.min(w);
+    }
+
+    /// Removes `i`.
+    pub fn remove(&mut self, i: u32) {
+        let w = i as usize / 64;
+        if let Some(word) = self.words.get_mut(w) {
+            *word &= !(1 << (i % 64));
+            if *word == 0 && w == self.low {
+                while self.low < self.words.len() && self.words[self.low] == 0 {
+                    self.low += 1;
+                }
+            }
+        }
+    }
+
+    /// Empties the set.
+    pub fn clear(&mut self) {
+        self.words.iter_mut().for_each(|w| *w = 0);
+        self.low = 0;
+    }
+
+    /// The members, ascending.
+    ///
+    /// ```
+    /// use job_model::controller::job_pods::IndexBitSet;
+    /// let mut s = IndexBitSet::full(130);
+    /// for i in 0..128 { s.remove(i); }
+    /// s.insert(70);
+    /// assert_eq!(s.iter().collect::<Vec<_>>(), vec![70, 128, 129]);
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.words
+            .iter()
+            .enumerate()
+            .skip(self.low)
+            .flat_map(|(w, &bits)| {
+                let mut bits = bits;
+                std::iter::from_fn(move || {
+                    if bits == 0 {
+                        return None;
+                    }
+                    let b = bits.trailing_zeros();
+                    bits &= bits - 1;
+                    Some(w as u32 * 64 + b)
+                })
+            })
     }
 }
