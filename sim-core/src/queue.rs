@@ -17,13 +17,16 @@ use crate::SimTime;
 /// assert_eq!(order, ["first", "second", "late"]);
 /// ```
 ///
-/// It is a 4-ary min-heap. The `(time, seq)` keys, packed into one `u128` (time in the
-/// high bits), sit in their own array apart from the events, so the comparisons of a
-/// sift touch one cache line per level.
+/// It is a 4-ary min-heap of `(key, slot)` pairs: the `(time, seq)` key packed into
+/// one `u128` (time in the high bits) and the index of the event in a slab. Sifting
+/// moves only these small pairs, the comparisons of one level touch one cache line,
+/// and events never move once stored.
 #[derive(Debug)]
 pub struct EventQueue<E> {
     keys: Vec<u128>,
-    events: Vec<E>,
+    slots: Vec<u32>,
+    events: Vec<Option<E>>,
+    free: Vec<u32>,
     next_seq: u64,
 }
 
@@ -48,7 +51,9 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             keys: Vec::new(),
+            slots: Vec::new(),
             events: Vec::new(),
+            free: Vec::new(),
             next_seq: 0,
         }
     }
@@ -57,22 +62,48 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, time: SimTime, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.keys.push(pack(time, seq));
-        self.events.push(event);
-        self.sift_up(self.keys.len() - 1);
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.events[s as usize] = Some(event);
+                s
+            }
+            None => {
+                self.events.push(Some(event));
+                (self.events.len() - 1) as u32
+            }
+        };
+        let key = pack(time, seq);
+        self.keys.push(key);
+        self.slots.push(slot);
+        // Sift up with a hole: parents move down until the new key's place is found.
+        let mut i = self.keys.len() - 1;
+        while i > 0 {
+            let parent = (i - 1) / ARITY;
+            if self.keys[parent] <= key {
+                break;
+            }
+            self.keys[i] = self.keys[parent];
+            self.slots[i] = self.slots[parent];
+            i = parent;
+        }
+        self.keys[i] = key;
+        self.slots[i] = slot;
     }
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        if self.keys.is_empty() {
-            return None;
-        }
-        let key = self.keys.swap_remove(0);
-        let event = self.events.swap_remove(0);
+        let top_key = *self.keys.first()?;
+        let top_slot = self.slots[0];
+        let last_key = self.keys.pop().expect("not empty");
+        let last_slot = self.slots.pop().expect("not empty");
         if !self.keys.is_empty() {
-            self.sift_down(0);
+            self.sift_down_from_root(last_key, last_slot);
         }
-        Some((time_of(key), event))
+        let event = self.events[top_slot as usize]
+            .take()
+            .expect("a queued slot holds its event");
+        self.free.push(top_slot);
+        Some((time_of(top_key), event))
     }
 
     /// The time of the earliest event.
@@ -90,41 +121,33 @@ impl<E> EventQueue<E> {
         self.keys.is_empty()
     }
 
-    fn sift_up(&mut self, mut i: usize) {
-        let key = self.keys[i];
-        while i > 0 {
-            let parent = (i - 1) / ARITY;
-            if self.keys[parent] <= key {
-                break;
-            }
-            self.keys.swap(i, parent);
-            self.events.swap(i, parent);
-            i = parent;
-        }
-    }
-
-    fn sift_down(&mut self, mut i: usize) {
+    /// Places `(key, slot)` starting from a hole at the root.
+    fn sift_down_from_root(&mut self, key: u128, slot: u32) {
         let n = self.keys.len();
-        let key = self.keys[i];
+        let mut i = 0;
         loop {
             let first = ARITY * i + 1;
             if first >= n {
                 break;
             }
-            let last = (first + ARITY).min(n);
-            let mut min = first;
-            for c in first + 1..last {
-                if self.keys[c] < self.keys[min] {
+            let children = &self.keys[first..(first + ARITY).min(n)];
+            let mut min = 0;
+            let mut min_key = children[0];
+            for (c, &k) in children.iter().enumerate().skip(1) {
+                if k < min_key {
                     min = c;
+                    min_key = k;
                 }
             }
-            if self.keys[min] >= key {
+            if min_key >= key {
                 break;
             }
-            self.keys.swap(i, min);
-            self.events.swap(i, min);
-            i = min;
+            self.keys[i] = min_key;
+            self.slots[i] = self.slots[first + min];
+            i = first + min;
         }
+        self.keys[i] = key;
+        self.slots[i] = slot;
     }
 }
 
@@ -213,6 +236,31 @@ mod tests {
             }
             first = false;
             last = (t, i);
+        }
+    }
+
+    #[test]
+    fn interleaved_pushes_and_pops_match_a_sorted_reference() {
+        use crate::{StreamKey, stream};
+        use rand_core::Rng;
+        let mut rng = stream(11, &StreamKey::new("queue-test", [0, 0, 0]));
+        let mut q = EventQueue::new();
+        let mut reference = std::collections::BTreeMap::new();
+        let mut seq = 0u64;
+        let mut now = 0u64;
+        for _ in 0..20_000 {
+            if rng.next_u64() % 3 != 0 || reference.is_empty() {
+                let t = now + rng.next_u64() % 50;
+                q.push(SimTime::from_millis(t), seq);
+                reference.insert((t, seq), seq);
+                seq += 1;
+            } else {
+                let ((t, _), want) = reference.pop_first().unwrap();
+                let (got_t, got) = q.pop().unwrap();
+                assert_eq!((got_t.as_millis(), got), (t, want));
+                now = t;
+            }
+            assert_eq!(q.len(), reference.len());
         }
     }
 

@@ -7,7 +7,6 @@
 //! finalizer (the only ones a sync must look at), and per completion index the
 //! counts that decide which indexes are free for new pods.
 
-
 use crate::api::{Pod, PodId, PodPhase};
 use crate::controller::indexed_job_utils::OrderedIntervals;
 use crate::store::PodSlab;
