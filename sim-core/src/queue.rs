@@ -249,7 +249,7 @@ mod tests {
         let mut seq = 0u64;
         let mut now = 0u64;
         for _ in 0..20_000 {
-            if rng.next_u64() % 3 != 0 || reference.is_empty() {
+            if !rng.next_u64().is_multiple_of(3) || reference.is_empty() {
                 let t = now + rng.next_u64() % 50;
                 q.push(SimTime::from_millis(t), seq);
                 reference.insert((t, seq), seq);
