@@ -342,7 +342,7 @@ impl IndexBitSet {
     pub fn full(n: u32) -> Self {
         let n = n as usize;
         let mut words = vec![u64::MAX; n / 64];
-        if n % 64 != 0 {
+        if !n.is_multiple_of(64) {
             words.push((1u64 << (n % 64)) - 1);
         }
         IndexBitSet { words, low: 0 }
