@@ -38,6 +38,9 @@ pub struct Scratch {
     pods: Vec<PodId>,
     indexes: Vec<u32>,
     prev_succeeded: OrderedIntervals,
+    spare_indexes: Vec<u32>,
+    finished: Vec<PodId>,
+    to_remove: Vec<(PodId, CountedAs)>,
 }
 
 /// The status the next write will carry (upstream mutates a copy of the Job and
@@ -755,7 +758,8 @@ impl JobController {
         };
         let s = &mut self.scratch;
         let new_succeeded = std::mem::take(&mut s.indexes);
-        let mut out = Vec::with_capacity(count.min(1024));
+        let mut out = std::mem::take(&mut s.spare_indexes);
+        out.clear();
         for ix in table.free() {
             if out.len() >= count {
                 break;
@@ -768,6 +772,7 @@ impl JobController {
             out.push(ix);
         }
         s.indexes = out;
+        s.spare_indexes = new_succeeded;
     }
 
     /// Upstream `getPodCreationInfoForIndependentIndexes`: keeps the indexes whose
@@ -939,18 +944,19 @@ impl JobController {
         let job_deleting = api.jobs[id.index()].deletion_timestamp.is_some();
         // The pods to look at: normally those that finished; every pod with the
         // finalizer when the Job is finishing or being deleted.
-        let mut list: Vec<PodId> = if jc.finished_condition.is_some() || job_deleting {
-            api.job_pods[id.index()]
-                .all
-                .iter()
-                .copied()
-                .filter(|&p| api.pods[p].has_tracking_finalizer)
-                .collect()
+        let mut list = std::mem::take(&mut self.scratch.finished);
+        list.clear();
+        if jc.finished_condition.is_some() || job_deleting {
+            list.extend(
+                api.job_pods[id.index()]
+                    .all
+                    .iter()
+                    .copied()
+                    .filter(|&p| api.pods[p].has_tracking_finalizer),
+            );
         } else {
-            api.job_pods[id.index()]
-                .finished_with_finalizer(&mut api.pods)
-                .to_vec()
-        };
+            list.extend_from_slice(api.job_pods[id.index()].finished_with_finalizer(&mut api.pods));
+        }
         if indexed {
             list.sort_by_key(|&p| {
                 (
@@ -966,7 +972,8 @@ impl JobController {
             c.condition_type != JobConditionType::SuccessCriteriaMet
                 && c.condition_type != JobConditionType::Complete
         });
-        let mut to_remove: Vec<(PodId, CountedAs)> = Vec::new();
+        let mut to_remove = std::mem::take(&mut self.scratch.to_remove);
+        to_remove.clear();
         let mut new_succeeded_indexes: Vec<u32> = Vec::new();
         let (mut uncounted_succeeded, mut uncounted_failed, mut ignored) = (0i32, 0i32, 0u64);
         let mut reached_max_uncounted = false;
@@ -1070,6 +1077,8 @@ impl JobController {
         for &(p, counted) in &to_remove {
             api.remove_tracking_finalizer_counted(p, counted);
         }
+        self.scratch.to_remove = to_remove;
+        self.scratch.finished = list;
         api.ledger.ignored_failures(id, ignored);
         if uncounted_succeeded > 0 || uncounted_failed > 0 {
             jc.draft.succeeded += if indexed { 0 } else { uncounted_succeeded };
