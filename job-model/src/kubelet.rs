@@ -109,11 +109,7 @@ impl Kubelet {
         generation: u32,
         behavior: &Behavior,
     ) {
-        let Some(p) = api.pods.get(pod) else { return };
-        if p.kubelet_generation != generation
-            || p.deletion_timestamp.is_some()
-            || p.phase.is_terminal()
-        {
+        if !run_is_current(api, pod, generation) {
             return;
         }
         let now = ctx.now();
@@ -121,7 +117,7 @@ impl Kubelet {
             let id = self.next_identity(api, pod);
             behavior.plan_run(ctx.seed(), &id)
         };
-        let (job, index) = (p.job, p.completion_index);
+        let (job, index) = (api.pods[pod].job, api.pods[pod].completion_index);
         let c = self.counters(job);
         c.in_job += 1;
         if let Some(ix) = index {
@@ -233,11 +229,7 @@ impl Kubelet {
         generation: u32,
         behavior: &Behavior,
     ) {
-        let Some(p) = api.pods.get(pod) else { return };
-        if p.kubelet_generation != generation
-            || p.deletion_timestamp.is_some()
-            || p.phase.is_terminal()
-        {
+        if !run_is_current(api, pod, generation) {
             return;
         }
         api.update_pod(pod, |p| p.restart_count += 1);
@@ -314,4 +306,15 @@ impl Kubelet {
             p.phase = PodPhase::Failed;
         });
     }
+}
+
+/// Whether a timer the kubelet set for `pod` in `generation` still applies: the pod
+/// exists, was not restarted under another generation, is not being deleted and has
+/// not finished.
+fn run_is_current(api: &ApiServer, pod: PodId, generation: u32) -> bool {
+    api.pods.get(pod).is_some_and(|p| {
+        p.kubelet_generation == generation
+            && p.deletion_timestamp.is_none()
+            && !p.phase.is_terminal()
+    })
 }

@@ -90,74 +90,28 @@ pub fn admit_job(job: &batch::Job, gates: &FeatureGates) -> Result<AdmittedJob, 
 /// `dropDisabledFields` of the Job strategy: a field whose gate is off is cleared
 /// on create, as if the user had not written it.
 fn drop_disabled_fields(spec: &mut batch::JobSpec, gates: &FeatureGates, w: &mut Vec<String>) {
-    let mut drop = |gate: FeatureGate, field: &str, present: bool| -> bool {
-        let off = present && !gates.enabled(gate);
-        if off {
-            w.push(format!(
-                "spec.{field} dropped: feature gate {} is off in this version",
-                gate.name()
-            ));
-        }
-        off
-    };
-    if drop(
-        FeatureGate::JobPodFailurePolicy,
-        "podFailurePolicy",
-        spec.pod_failure_policy.is_some(),
-    ) {
-        spec.pod_failure_policy = None;
+    macro_rules! drop_if_disabled {
+        ($($field:ident: $name:literal by $gate:ident),+ $(,)?) => {$(
+            if spec.$field.is_some() && !gates.enabled(FeatureGate::$gate) {
+                spec.$field = None;
+                w.push(format!(
+                    "spec.{} dropped: feature gate {} is off in this version",
+                    $name,
+                    FeatureGate::$gate.name()
+                ));
+            }
+        )+};
     }
-    if drop(
-        FeatureGate::JobBackoffLimitPerIndex,
-        "backoffLimitPerIndex",
-        spec.backoff_limit_per_index.is_some(),
-    ) {
-        spec.backoff_limit_per_index = None;
-    }
-    if drop(
-        FeatureGate::JobBackoffLimitPerIndex,
-        "maxFailedIndexes",
-        spec.max_failed_indexes.is_some(),
-    ) {
-        spec.max_failed_indexes = None;
-    }
-    if drop(
-        FeatureGate::JobPodReplacementPolicy,
-        "podReplacementPolicy",
-        spec.pod_replacement_policy.is_some(),
-    ) {
-        spec.pod_replacement_policy = None;
-    }
-    if drop(
-        FeatureGate::JobSuccessPolicy,
-        "successPolicy",
-        spec.success_policy.is_some(),
-    ) {
-        spec.success_policy = None;
-    }
-    if drop(
-        FeatureGate::JobManagedBy,
-        "managedBy",
-        spec.managed_by.is_some(),
-    ) {
-        spec.managed_by = None;
-    }
-    if drop(
-        FeatureGate::IndexedJob,
-        "completionMode",
-        spec.completion_mode.is_some(),
-    ) {
-        spec.completion_mode = None;
-    }
-    if drop(FeatureGate::SuspendJob, "suspend", spec.suspend.is_some()) {
-        spec.suspend = None;
-    }
-    if drop(
-        FeatureGate::TTLAfterFinished,
-        "ttlSecondsAfterFinished",
-        spec.ttl_seconds_after_finished.is_some(),
-    ) {
-        spec.ttl_seconds_after_finished = None;
+    drop_if_disabled! {
+        pod_failure_policy: "podFailurePolicy" by JobPodFailurePolicy,
+        backoff_limit_per_index: "backoffLimitPerIndex" by JobBackoffLimitPerIndex,
+        max_failed_indexes: "maxFailedIndexes" by JobBackoffLimitPerIndex,
+        pod_replacement_policy: "podReplacementPolicy" by JobPodReplacementPolicy,
+        success_policy: "successPolicy" by JobSuccessPolicy,
+        managed_by: "managedBy" by JobManagedBy,
+        completion_mode: "completionMode" by IndexedJob,
+        suspend: "suspend" by SuspendJob,
+        ttl_seconds_after_finished: "ttlSecondsAfterFinished" by TTLAfterFinished,
     }
 }
 
