@@ -219,3 +219,70 @@ fn pod_seconds_split_into_useful_and_wasted_adds_up() {
     assert_eq!(t.useful_ms, 10 * 122_000);
     assert!(t.wasted_total_ms() > 0);
 }
+
+#[test]
+fn job_failure_deletes_remaining_pods_then_turns_failure_target_into_failed() {
+    let text = scenario(&job(
+        "fails-fast",
+        "        completions: 3\n        parallelism: 3\n        backoffLimit: 0\n",
+        "      runtime: 10m\n      termination: {after: 5s}\n      pods:\n        \"0\": {attempts: [{exitCode: 1, after: 10s}]}\n",
+    ));
+    let out = run(&text);
+    let j = the(&out, "fails-fast");
+    assert_eq!(j.outcome, Outcome::Failed("BackoffLimitExceeded".into()));
+    assert_eq!(events(&out, "SuccessfulDelete"), 2, "the two running pods");
+    let ft = j
+        .status
+        .true_condition(JobConditionType::FailureTarget)
+        .unwrap();
+    let failed = j.status.true_condition(JobConditionType::Failed).unwrap();
+    // Pod 0 fails at 12 s (2 s start + 10 s); the sync 1 s later sets FailureTarget and
+    // deletes the others; they take 5 s to exit on SIGTERM; then Failed.
+    assert_eq!(ft.last_transition_time, SimTime::from_secs(13));
+    assert!(
+        failed.last_transition_time >= SimTime::from_secs(18),
+        "{failed:?}"
+    );
+    assert_eq!(j.status.active, 0);
+    assert_eq!(j.status.terminating, Some(0));
+    let t = &j.ledger.time;
+    use job_model::metrics::WasteCause;
+    assert_eq!(t.wasted(WasteCause::Failed), 12_000);
+    assert!(t.wasted(WasteCause::TerminatedByController) > 0);
+    assert_eq!(t.wasted(WasteCause::GracefulTermination), 2 * 5_000);
+    assert_eq!(t.useful_ms, 0);
+}
+
+#[test]
+fn a_job_still_running_at_the_horizon_is_unfinished() {
+    let text = scenario(&job("slow", "", "      runtime: 10h\n"));
+    let out = run(&text);
+    let j = the(&out, "slow");
+    assert_eq!(j.outcome, Outcome::Unfinished);
+    assert_eq!(j.completion_time(), None);
+    assert_eq!(j.status.active, 1);
+    use job_model::metrics::WasteCause;
+    // Bound at 0 s; the horizon is 6 h.
+    assert_eq!(j.ledger.time.wasted(WasteCause::Unfinished), 6 * 3_600_000);
+}
+
+#[test]
+fn pods_wait_for_node_capacity_and_bind_when_it_frees() {
+    let text = "name: t\nhorizon: 2h\ncluster:\n  nodePools:\n    tiny: {count: 1, capacity: {cpu: \"1\", memory: 4Gi}}\njobs:\n"
+        .to_string()
+        + &job(
+            "queue",
+            "        completions: 4\n        parallelism: 4\n",
+            "      runtime: 5m\n",
+        );
+    let out = run(&text);
+    let j = the(&out, "queue");
+    // Two 500m pods fit at a time: two rounds of 5 m (plus start delays and syncs).
+    assert_eq!(j.ledger.max_active_pods, 4, "pending pods count as active");
+    let done = j.completion_time().unwrap();
+    assert!(
+        done >= SimDuration::from_mins(10) && done < SimDuration::from_mins(11),
+        "{done}"
+    );
+    assert_eq!(j.ledger.time.useful_ms, 4 * 302_000);
+}
