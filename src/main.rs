@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use job_model::RunOptions;
+use scenarios::runner::RunRequest;
 use scenarios::{LoadError, Scenario};
 
+/// Exit code when an expectation was missed.
+const EXIT_MISSED: u8 = 1;
 /// Exit code for bad input: an unreadable or invalid scenario, a bad argument.
 const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code for a bug in jobsim (a checked invariant broke).
@@ -29,7 +31,8 @@ const EXIT_INTERNAL: u8 = 3;
         jobsim                                     run the embedded default scenario\n  \
         jobsim run scenarios/examples/fleet.yaml   run a scenario file\n  \
         jobsim run my.yaml --seed 7 --json > out.json\n  \
-        jobsim validate scenarios/examples/*.yaml  check files without running them\n\n\
+        jobsim validate scenarios/examples/*.yaml  check files without running them\n  \
+        jobsim check tests/conformance/*.yaml      run scenarios and check their expectations\n\n\
         Exit codes: 0 ok, 1 an expectation was missed, 2 bad input, 3 internal error."
 )]
 struct Cli {
@@ -45,6 +48,16 @@ enum Command {
         jobsim run scenarios/examples/fleet.yaml --json  one JSON document on stdout\n  \
         jobsim run my.yaml --seed 7                      another base seed")]
     Run(RunArgs),
+    /// Run scenarios and check their `expect:` entries; exit 1 if any is missed.
+    #[command(after_help = "Examples:\n  \
+        jobsim check tests/conformance/*.yaml\n\n\
+        Prints one line per expectation: `ok` or `MISSED` with what was expected and what \
+        happened. Exit code 1 if any expectation was missed, 2 if a file is invalid.")]
+    Check {
+        /// Scenario files.
+        #[arg(required = true, value_name = "SCENARIO")]
+        files: Vec<PathBuf>,
+    },
     /// Check scenario files (the scenario's keys and its Job manifests) without running.
     #[command(after_help = "Examples:\n  \
         jobsim validate scenarios/examples/*.yaml\n\n\
@@ -78,6 +91,7 @@ fn main() -> ExitCode {
         None => run(RunArgs::default()),
         Some(Command::Run(args)) => run(args),
         Some(Command::Validate { files }) => validate(&files),
+        Some(Command::Check { files }) => check(&files),
     }
 }
 
@@ -116,14 +130,14 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    let seed = args.seed.unwrap_or(scenario.seed);
-    let run = 0;
-    let run_seed = sim_core::run_seed(seed, run);
-    let opts = RunOptions {
-        seed: run_seed,
-        ..RunOptions::default()
+    let req = RunRequest {
+        variant: variant.clone(),
+        seed: args.seed.unwrap_or(scenario.seed),
+        run: 0,
     };
-    let outcome = match job_model::simulate(scenario.run.clone(), &opts) {
+    let (seed, run) = (req.seed, req.run);
+    let run_seed = sim_core::run_seed(seed, run);
+    let outcome = match scenarios::runner::run(&scenario, &req) {
         Ok(o) => o,
         Err(job_model::SimError::Budget(e)) => {
             eprintln!("error: {}: {e}", scenario.file);
@@ -183,6 +197,63 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     }
     if bad {
         ExitCode::from(EXIT_BAD_INPUT)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn check(files: &[PathBuf]) -> ExitCode {
+    let (mut bad, mut missed, mut total) = (false, 0usize, 0usize);
+    for f in files {
+        let scenario = match scenarios::load_file(f) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("{e}");
+                bad = true;
+                continue;
+            }
+        };
+        print_warnings(&scenario);
+        if scenario.expectations.is_empty() {
+            println!("{}: no expectations", f.display());
+            continue;
+        }
+        let checks = match scenarios::runner::check(&scenario) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {}: {e}", f.display());
+                bad = true;
+                continue;
+            }
+        };
+        for vc in checks {
+            for r in vc.results {
+                total += 1;
+                let place = match r.at_location {
+                    Some(l) => format!("{}:{}", f.display(), l.line),
+                    None => f.display().to_string(),
+                };
+                let head = format!(
+                    "{place}: expect[{}] {} ({})",
+                    r.index, r.subject, vc.variant
+                );
+                if r.ok() {
+                    println!("ok      {head}: {}", r.checked.join("; "));
+                } else {
+                    missed += 1;
+                    println!("MISSED  {head}: {}", r.misses.join("; "));
+                }
+            }
+        }
+    }
+    println!(
+        "{total} expectations: {} ok, {missed} missed",
+        total - missed
+    );
+    if bad {
+        ExitCode::from(EXIT_BAD_INPUT)
+    } else if missed > 0 {
+        ExitCode::from(EXIT_MISSED)
     } else {
         ExitCode::SUCCESS
     }

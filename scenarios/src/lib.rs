@@ -10,7 +10,9 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod expect;
 mod load;
+pub mod runner;
 pub mod schema;
 pub mod yaml;
 

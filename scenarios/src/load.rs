@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use job_model::api::manifest::admit_job;
-use job_model::api::{CompletionMode, Quantity, Resources, Taint, TaintEffect};
+use job_model::api::{
+    CompletionMode, ConditionStatus, JobConditionType, Quantity, Resources, Taint, TaintEffect,
+};
 use job_model::controller::indexed_job_utils::OrderedIntervals;
 use job_model::run::{Arrivals, ControlPlane, JobTemplate, NodePool, RunSpec};
 use job_model::version::{FeatureGate, FeatureGates, KubeVersion};
@@ -12,9 +14,10 @@ use job_model::workload::{
     Behavior, BehaviorOverride, ContainerExit, FailureMode, ScriptedRun, TerminationBehavior,
 };
 use serde_json::Value;
-use sim_core::{Distribution, SimDuration};
+use sim_core::{Distribution, SimDuration, SimTime};
 
 use crate::error::{Diagnostic, LoadError, Source};
+use crate::expect::{ConditionCheck, Expectation, MetricCheck, StatusCheck};
 use crate::schema::*;
 use crate::yaml::{self, SourceMap, child};
 
@@ -50,6 +53,8 @@ pub struct Scenario {
     pub run: Arc<RunSpec>,
     /// Things worth knowing that do not stop the run.
     pub warnings: Vec<Diagnostic>,
+    /// `expect:` entries.
+    pub expectations: Vec<Expectation>,
 }
 
 impl Scenario {
@@ -162,7 +167,6 @@ impl Loader<'_> {
     fn scenario(mut self, doc: ScenarioDoc) -> Result<Scenario, LoadError> {
         self.not_supported_yet("faults", doc.faults.is_some());
         self.not_supported_yet("variants", doc.variants.is_some());
-        self.not_supported_yet("expect", doc.expect.is_some());
         self.not_supported_yet("golden", doc.golden.is_some());
 
         let version = self.version(doc.kubernetes.as_ref());
@@ -189,6 +193,12 @@ impl Loader<'_> {
                 jobs.push(t);
             }
         }
+        let horizon_for_expect = doc.horizon.map_or(DEFAULT_HORIZON, |h| h.0);
+        let expectations = self.expectations(
+            doc.expect.as_deref().unwrap_or(&[]),
+            &jobs,
+            horizon_for_expect,
+        );
         if doc.runs == Some(0) {
             self.err("runs", "must be at least 1");
         }
@@ -218,8 +228,188 @@ impl Loader<'_> {
                 jobs,
             }),
             warnings: self.warnings,
+            expectations,
         }
         .with_name())
+    }
+
+    fn expectations(
+        &mut self,
+        docs: &[ExpectDoc],
+        jobs: &[JobTemplate],
+        horizon: SimDuration,
+    ) -> Vec<Expectation> {
+        let names: Vec<String> = jobs.iter().flat_map(|j| j.instance_names()).collect();
+        let mut out = Vec::new();
+        for (i, d) in docs.iter().enumerate() {
+            let path = format!("expect[{i}]");
+            let before = self.errors.len();
+            self.not_supported_yet(&format!("{path}.sweep"), d.sweep.is_some());
+            if let Some(v) = &d.variant
+                && v != "baseline"
+            {
+                self.err(
+                    &format!("{path}.variant"),
+                    format!("no variant {v:?}; this scenario has one variant, \"baseline\""),
+                );
+            }
+            let job = match &d.job {
+                Some(j) if names.contains(j) => j.clone(),
+                Some(j) => {
+                    let mut known = names.clone();
+                    known.truncate(8);
+                    self.err(
+                        &format!("{path}.job"),
+                        format!("no Job {j:?} in the scenario (Jobs: {})", known.join(", ")),
+                    );
+                    continue;
+                }
+                None => {
+                    if d.sweep.is_none() {
+                        self.err(&path, "an expectation needs `job:` (the Job it is about)");
+                    }
+                    continue;
+                }
+            };
+            let at = d.at.map(|a| SimTime::ZERO + a.0);
+            if let Some(a) = d.at
+                && a.0 > horizon
+            {
+                self.err(
+                    &format!("{path}.at"),
+                    format!("{} is after the horizon ({horizon})", a.0),
+                );
+            }
+            let condition_type = |l: &mut Self, p: &str, t: &str| match JobConditionType::parse(t) {
+                Some(t) => Some(t),
+                None => {
+                    l.err(
+                        p,
+                        format!("unknown Job condition type {t:?}; expected Complete, Failed, FailureTarget, SuccessCriteriaMet or Suspended"),
+                    );
+                    None
+                }
+            };
+            let condition = d.condition.as_ref().and_then(|c| {
+                let t = condition_type(self, &format!("{path}.condition.type"), &c.condition_type)?;
+                let status = match c.status.as_deref() {
+                    None | Some("True") => ConditionStatus::True,
+                    Some("False") => ConditionStatus::False,
+                    Some("Unknown") => ConditionStatus::Unknown,
+                    Some(other) => {
+                        self.err(
+                            &format!("{path}.condition.status"),
+                            format!("{other:?}: expected True, False or Unknown"),
+                        );
+                        return None;
+                    }
+                };
+                Some(ConditionCheck {
+                    condition_type: t,
+                    status,
+                    reason: c.reason.clone(),
+                    message: c.message.clone(),
+                    at: c.at,
+                })
+            });
+            let no_condition = d
+                .no_condition
+                .as_ref()
+                .and_then(|t| condition_type(self, &format!("{path}.noCondition"), t));
+            let mut status = Vec::new();
+            if let Some(st) = &d.status {
+                for (name, v) in [
+                    ("active", st.active),
+                    ("ready", st.ready),
+                    ("succeeded", st.succeeded),
+                    ("failed", st.failed),
+                    ("terminating", st.terminating),
+                ] {
+                    if let Some(v) = v {
+                        status.push(StatusCheck::Counter(name, v));
+                    }
+                }
+                if let Some(v) = &st.completed_indexes {
+                    status.push(StatusCheck::CompletedIndexes(v.clone()));
+                }
+                if let Some(v) = &st.failed_indexes {
+                    status.push(StatusCheck::FailedIndexes(v.clone()));
+                }
+                if let Some(v) = st.start_time {
+                    status.push(StatusCheck::StartTime(v));
+                }
+                if let Some(v) = st.completion_time {
+                    status.push(StatusCheck::CompletionTime(v));
+                }
+            }
+            let mut metrics = Vec::new();
+            if let Some(m) = &d.metrics {
+                if d.at.is_some() {
+                    self.err(
+                        &format!("{path}.metrics"),
+                        "metrics are measured at the end of the run; drop `at` or check `status`/`condition` instead",
+                    );
+                }
+                if let Some(o) = &m.outcome {
+                    if !["Complete", "Failed", "Unfinished", "Deleted"].contains(&o.as_str()) {
+                        self.err(
+                            &format!("{path}.metrics.outcome"),
+                            format!("{o:?}: expected Complete, Failed, Unfinished or Deleted"),
+                        );
+                    }
+                    metrics.push(MetricCheck::Outcome(o.clone()));
+                }
+                if let Some(v) = m.completion_time {
+                    metrics.push(MetricCheck::CompletionTime(v));
+                }
+                if let Some(v) = m.interim_time {
+                    metrics.push(MetricCheck::InterimTime(v));
+                }
+                for (name, v) in [
+                    ("retries", m.retries),
+                    ("podsCreated", m.pods_created),
+                    ("containerRestarts", m.container_restarts),
+                    ("ignoredFailures", m.ignored_failures),
+                ] {
+                    if let Some(v) = v {
+                        metrics.push(MetricCheck::Count(name, v));
+                    }
+                }
+                for (name, v) in [
+                    ("usefulPodSeconds", m.useful_pod_seconds),
+                    ("wastedPodSeconds", m.wasted_pod_seconds),
+                ] {
+                    if let Some(v) = v {
+                        metrics.push(MetricCheck::Seconds(name, v));
+                    }
+                }
+            }
+            if self.errors.len() > before {
+                continue;
+            }
+            out.push(Expectation {
+                index: i,
+                at_location: self.src.map.locate(&path),
+                job,
+                variant: d.variant.clone(),
+                at,
+                condition,
+                no_condition,
+                status,
+                events: d
+                    .events
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect(),
+                pods_created: d
+                    .pods_created
+                    .as_ref()
+                    .map(|v| v.iter().map(|d| d.0).collect()),
+                metrics,
+            });
+        }
+        out
     }
 
     fn version(&mut self, v: Option<&VersionDoc>) -> KubeVersion {

@@ -27,9 +27,211 @@ pub struct ScenarioDoc {
     pub jobs: IndexMap<String, JobDoc>,
     pub faults: Option<Value>,
     pub variants: Option<Value>,
-    pub expect: Option<Value>,
+    pub expect: Option<Vec<ExpectDoc>>,
     pub golden: Option<Value>,
-    pub priority_classes: Option<Value>,
+}
+
+/// One entry of `expect:`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExpectDoc {
+    pub job: Option<String>,
+    pub variant: Option<String>,
+    pub at: Option<Dur>,
+    pub condition: Option<ConditionExpectDoc>,
+    pub no_condition: Option<String>,
+    pub status: Option<StatusExpectDoc>,
+    pub events: Option<IndexMap<String, CountRange>>,
+    pub pods_created: Option<Vec<Dur>>,
+    pub metrics: Option<MetricsExpectDoc>,
+    pub sweep: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConditionExpectDoc {
+    #[serde(rename = "type")]
+    pub condition_type: String,
+    pub status: Option<String>,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub at: Option<TimeRange>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StatusExpectDoc {
+    pub active: Option<CountRange>,
+    pub ready: Option<CountRange>,
+    pub succeeded: Option<CountRange>,
+    pub failed: Option<CountRange>,
+    pub terminating: Option<CountRange>,
+    pub completed_indexes: Option<String>,
+    /// `null` expects no failedIndexes field.
+    #[serde(default, deserialize_with = "present")]
+    pub failed_indexes: Option<Option<String>>,
+    /// `null` expects no startTime.
+    #[serde(default, deserialize_with = "present")]
+    pub start_time: Option<Option<TimeRange>>,
+    #[serde(default, deserialize_with = "present")]
+    pub completion_time: Option<Option<TimeRange>>,
+}
+
+/// Distinguishes a key given as `null` (`Some(None)`) from a missing key (`None`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MetricsExpectDoc {
+    pub outcome: Option<String>,
+    pub completion_time: Option<TimeRange>,
+    pub interim_time: Option<TimeRange>,
+    pub retries: Option<CountRange>,
+    pub pods_created: Option<CountRange>,
+    pub container_restarts: Option<CountRange>,
+    pub ignored_failures: Option<CountRange>,
+    pub useful_pod_seconds: Option<NumRange>,
+    pub wasted_pod_seconds: Option<NumRange>,
+}
+
+/// A duration, or `{min: d, max: d}` (either bound may be left out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeRange {
+    pub min: Option<SimDuration>,
+    pub max: Option<SimDuration>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimeBounds {
+    min: Option<Dur>,
+    max: Option<Dur>,
+}
+
+impl<'de> Deserialize<'de> for TimeRange {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TimeRange;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration, or {min: d, max: d}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TimeRange, E> {
+                DurVisitor.visit_str(v).map(|d| TimeRange::exactly(d.0))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<TimeRange, E> {
+                DurVisitor.visit_u64(v).map(|d| TimeRange::exactly(d.0))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<TimeRange, E> {
+                DurVisitor.visit_i64(v).map(|d| TimeRange::exactly(d.0))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<TimeRange, E> {
+                DurVisitor.visit_f64(v).map(|d| TimeRange::exactly(d.0))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<TimeRange, A::Error> {
+                let b = TimeBounds::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(TimeRange {
+                    min: b.min.map(|d| d.0),
+                    max: b.max.map(|d| d.0),
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl TimeRange {
+    pub fn exactly(d: SimDuration) -> Self {
+        TimeRange {
+            min: Some(d),
+            max: Some(d),
+        }
+    }
+}
+
+/// A count, or `{min: n, max: n}` (either bound may be left out).
+pub type CountRange = Range<u64>;
+/// A number, or `{min: x, max: x}`.
+pub type NumRange = Range<f64>;
+
+/// An exact value or bounds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range<T> {
+    pub min: Option<T>,
+    pub max: Option<T>,
+}
+
+impl<T: PartialOrd + Copy> Range<T> {
+    /// Whether `v` is within the bounds.
+    pub fn holds(&self, v: T) -> bool {
+        self.min.is_none_or(|m| v >= m) && self.max.is_none_or(|m| v <= m)
+    }
+}
+
+impl<T: fmt::Display + PartialEq> fmt::Display for Range<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.min, &self.max) {
+            (Some(a), Some(b)) if a == b => write!(f, "{a}"),
+            (Some(a), Some(b)) => write!(f, "between {a} and {b}"),
+            (Some(a), None) => write!(f, "at least {a}"),
+            (None, Some(b)) => write!(f, "at most {b}"),
+            (None, None) => f.write_str("anything"),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Bounds<T> {
+    min: Option<T>,
+    max: Option<T>,
+}
+
+impl<'de, T: Deserialize<'de> + Copy> Deserialize<'de> for Range<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Copy> Visitor<'de> for V<T> {
+            type Value = Range<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, or {min: n, max: n}")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Range<T>, E> {
+                let x = T::deserialize(de::value::U64Deserializer::<E>::new(v))?;
+                Ok(Range {
+                    min: Some(x),
+                    max: Some(x),
+                })
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Range<T>, E> {
+                let x = T::deserialize(de::value::I64Deserializer::<E>::new(v))?;
+                Ok(Range {
+                    min: Some(x),
+                    max: Some(x),
+                })
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Range<T>, E> {
+                let x = T::deserialize(de::value::F64Deserializer::<E>::new(v))?;
+                Ok(Range {
+                    min: Some(x),
+                    max: Some(x),
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Range<T>, A::Error> {
+                let b = Bounds::<T>::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Range {
+                    min: b.min,
+                    max: b.max,
+                })
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
 }
 
 /// `kubernetes: "1.31"`.
