@@ -13,6 +13,7 @@ pub mod api;
 pub mod api_server;
 pub mod controller;
 pub mod events;
+pub mod garbage_collector;
 pub mod kubelet;
 pub mod metrics;
 pub mod node_index;

@@ -118,6 +118,35 @@ impl JobTemplate {
     }
 }
 
+/// An action on a Job through the API, from the scenario's `faults:` timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobAction {
+    /// `spec.suspend = true`.
+    Suspend,
+    /// `spec.suspend = false`.
+    Resume,
+    /// New parallelism and/or completions (elastic Indexed Jobs change both).
+    Scale {
+        /// spec.parallelism.
+        parallelism: Option<i32>,
+        /// spec.completions.
+        completions: Option<i32>,
+    },
+    /// `kubectl delete job` (background propagation).
+    Delete,
+}
+
+/// One timed action on a Job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobFault {
+    /// When, from the start of the run.
+    pub at: SimDuration,
+    /// The Job instance's name. If it does not exist at that time, nothing happens.
+    pub job: String,
+    /// What.
+    pub action: JobAction,
+}
+
 /// Everything a run needs, already validated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunSpec {
@@ -135,6 +164,8 @@ pub struct RunSpec {
     pub node_pools: Vec<NodePool>,
     /// Jobs, in scenario order.
     pub jobs: Vec<JobTemplate>,
+    /// Actions on Jobs, in timeline order.
+    pub job_faults: Vec<JobFault>,
 }
 
 /// Per-run options.
@@ -357,6 +388,12 @@ pub fn simulate(spec: Arc<RunSpec>, opts: &RunOptions) -> Result<RunOutcome, Sim
     for (i, at) in times.into_iter().enumerate() {
         if at <= horizon {
             sim.schedule(at, Event::JobArrival(i as u32));
+        }
+    }
+    for (i, f) in spec.job_faults.iter().enumerate() {
+        let at = SimTime::ZERO + f.at;
+        if at <= horizon {
+            sim.schedule(at, Event::JobFault(i as u32));
         }
     }
     let mut observe = opts.observe_at.clone();

@@ -95,5 +95,6 @@ pub fn run_spec(jobs: Vec<(JobSpec, Behavior)>, nodes: u32) -> Arc<RunSpec> {
                 behavior,
             })
             .collect(),
+        job_faults: vec![],
     })
 }

@@ -2,15 +2,17 @@
 //! belongs to, then the watch events that component's writes produced are delivered
 //! to the watching components, until none are left.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use sim_core::{Context, Model, SimTime, TimerToken};
 
-use crate::api::PodId;
+use crate::api::{JobConditionType, PodId, secs};
 use crate::api_server::{ApiServer, Notice};
 use crate::controller::JobController;
+use crate::garbage_collector::{self, Propagation};
 use crate::kubelet::Kubelet;
-use crate::run::{Arrival, RunSpec};
+use crate::run::{Arrival, JobAction, RunSpec};
 use crate::scheduler::{Constraints, Scheduler};
 use crate::store::JobId;
 use crate::workload::ContainerExit;
@@ -20,6 +22,10 @@ use crate::workload::ContainerExit;
 pub enum Event {
     /// A Job is created (index into the arrival list).
     JobArrival(u32),
+    /// An action of the scenario's timeline on a Job (index into `RunSpec::job_faults`).
+    JobFault(u32),
+    /// The TTL-after-finished controller deletes the Job.
+    TtlExpired(JobId),
     /// The Job controller's worker syncs the Job.
     JobSync(JobId),
     /// A delayed work-queue entry becomes ready.
@@ -69,6 +75,10 @@ pub struct World {
     /// The template (index into `spec.jobs`) of each Job row.
     pub(crate) job_template: Vec<usize>,
     notices: Vec<Notice>,
+    /// Job rows by name, for the faults timeline.
+    by_name: BTreeMap<String, JobId>,
+    /// Jobs whose TTL-after-finished deletion is scheduled.
+    ttl_scheduled: Vec<bool>,
 }
 
 impl World {
@@ -88,7 +98,63 @@ impl World {
             arrivals,
             job_template: Vec::new(),
             notices: Vec::new(),
+            by_name: BTreeMap::new(),
+            ttl_scheduled: Vec::new(),
         }
+    }
+
+    fn job_fault(&mut self, i: u32) {
+        let fault = &self.spec.job_faults[i as usize];
+        let Some(&job) = self.by_name.get(&fault.job) else {
+            return;
+        };
+        if self.api.live_job(job).is_none() {
+            return;
+        }
+        match fault.action {
+            JobAction::Suspend => self.api.update_job_spec(job, |s| s.suspend = true),
+            JobAction::Resume => self.api.update_job_spec(job, |s| s.suspend = false),
+            JobAction::Scale {
+                parallelism,
+                completions,
+            } => self.api.update_job_spec(job, |s| {
+                if let Some(p) = parallelism {
+                    s.parallelism = p;
+                }
+                if completions.is_some() {
+                    s.completions = completions;
+                }
+            }),
+            JobAction::Delete => {
+                garbage_collector::delete_job(&mut self.api, job, Propagation::Background)
+            }
+        }
+    }
+
+    /// The TTL-after-finished controller: a finished Job with `ttlSecondsAfterFinished`
+    /// is deleted that long after its terminal condition's lastTransitionTime.
+    fn schedule_ttl(&mut self, ctx: &mut Context<'_, Event>, job: JobId) {
+        let Some(j) = self.api.live_job(job) else {
+            return;
+        };
+        let Some(ttl) = j.spec.ttl_seconds_after_finished else {
+            return;
+        };
+        let Some(finished) = j
+            .status
+            .true_condition(JobConditionType::Complete)
+            .or_else(|| j.status.true_condition(JobConditionType::Failed))
+        else {
+            return;
+        };
+        if self.ttl_scheduled.len() <= job.index() {
+            self.ttl_scheduled.resize(job.index() + 1, false);
+        }
+        if std::mem::replace(&mut self.ttl_scheduled[job.index()], true) {
+            return;
+        }
+        let at = (finished.last_transition_time + secs(ttl.into())).max(ctx.now());
+        ctx.schedule(at, Event::TtlExpired(job));
     }
 
     fn job_arrives(&mut self, i: u32) {
@@ -97,7 +163,8 @@ impl World {
         let name = arrival.name.clone();
         let job = self
             .api
-            .create_job(name, t.namespace.clone(), t.spec.clone());
+            .create_job(name.clone(), t.namespace.clone(), t.spec.clone());
+        self.by_name.insert(name, job);
         self.job_template.push(arrival.template);
         let tmpl = &t.spec.template;
         self.scheduler.register_job(
@@ -171,12 +238,15 @@ impl World {
                 if !job_finished(&self.api, job) {
                     self.controller.on_pod_event(ctx, job);
                 }
+                garbage_collector::finish_foreground_deletion(&mut self.api, job);
             }
             Notice::NodeResourcesFreed(node) => self.scheduler.on_node_changed(node),
             Notice::JobAdded(job) => self.controller.on_job_added(ctx, job),
-            Notice::JobUpdated { job, spec } => self
-                .controller
-                .on_job_updated(ctx, &self.api, job, spec, false),
+            Notice::JobUpdated { job, spec } => {
+                self.controller
+                    .on_job_updated(ctx, &self.api, job, spec, false);
+                self.schedule_ttl(ctx, job);
+            }
             Notice::JobRemoved(job) => {
                 self.controller.on_job_removed(job);
             }
@@ -196,6 +266,10 @@ impl Model for World {
         self.api.now = ctx.now();
         match event {
             Event::JobArrival(i) => self.job_arrives(i),
+            Event::JobFault(i) => self.job_fault(i),
+            Event::TtlExpired(job) => {
+                garbage_collector::delete_job(&mut self.api, job, Propagation::Foreground)
+            }
             Event::JobSync(job) => {
                 self.controller.dequeue(job);
                 self.controller.sync_job(&mut self.api, ctx, job);

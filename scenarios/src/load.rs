@@ -8,7 +8,7 @@ use job_model::api::{
     CompletionMode, ConditionStatus, JobConditionType, Quantity, Resources, Taint, TaintEffect,
 };
 use job_model::controller::indexed_job_utils::OrderedIntervals;
-use job_model::run::{Arrivals, ControlPlane, JobTemplate, NodePool, RunSpec};
+use job_model::run::{Arrivals, ControlPlane, JobAction, JobFault, JobTemplate, NodePool, RunSpec};
 use job_model::version::{FeatureGate, FeatureGates, KubeVersion};
 use job_model::workload::{
     Behavior, BehaviorOverride, ContainerExit, FailureMode, ScriptedRun, TerminationBehavior,
@@ -165,7 +165,6 @@ impl Loader<'_> {
     }
 
     fn scenario(mut self, doc: ScenarioDoc) -> Result<Scenario, LoadError> {
-        self.not_supported_yet("faults", doc.faults.is_some());
         self.not_supported_yet("variants", doc.variants.is_some());
         self.not_supported_yet("golden", doc.golden.is_some());
 
@@ -193,6 +192,7 @@ impl Loader<'_> {
                 jobs.push(t);
             }
         }
+        let job_faults = self.faults(doc.faults.as_deref().unwrap_or(&[]), &jobs, &gates);
         let horizon_for_expect = doc.horizon.map_or(DEFAULT_HORIZON, |h| h.0);
         let expectations = self.expectations(
             doc.expect.as_deref().unwrap_or(&[]),
@@ -226,11 +226,161 @@ impl Loader<'_> {
                 horizon,
                 node_pools,
                 jobs,
+                job_faults,
             }),
             warnings: self.warnings,
             expectations,
         }
         .with_name())
+    }
+
+    fn faults(
+        &mut self,
+        docs: &[FaultDoc],
+        jobs: &[JobTemplate],
+        gates: &FeatureGates,
+    ) -> Vec<JobFault> {
+        let mut out = Vec::new();
+        for (i, f) in docs.iter().enumerate() {
+            let path = format!("faults[{i}]");
+            let cluster_actions = [
+                ("nodeDown", f.node_down.is_some()),
+                ("drain", f.drain.is_some()),
+                ("evict", f.evict.is_some()),
+                ("preempt", f.preempt.is_some()),
+                ("kubeletRestart", f.kubelet_restart.is_some()),
+                ("nodePressure", f.node_pressure.is_some()),
+                ("deletePods", f.delete_pods.is_some()),
+            ];
+            let job_actions = [
+                ("suspend", f.suspend.as_ref().map(|r| r.job.as_str())),
+                ("resume", f.resume.as_ref().map(|r| r.job.as_str())),
+                ("scale", f.scale.as_ref().map(|r| r.job.as_str())),
+                ("deleteJob", f.delete_job.as_ref().map(|r| r.job.as_str())),
+            ];
+            let given: Vec<&str> = cluster_actions
+                .iter()
+                .filter(|(_, p)| *p)
+                .map(|(k, _)| *k)
+                .chain(
+                    job_actions
+                        .iter()
+                        .filter(|(_, j)| j.is_some())
+                        .map(|(k, _)| *k),
+                )
+                .collect();
+            if given.len() != 1 {
+                self.err(
+                    &path,
+                    format!(
+                        "a fault has `at` and exactly one action (suspend, resume, scale, deleteJob, nodeDown, drain, evict, preempt, kubeletRestart, nodePressure, deletePods); got {}",
+                        if given.is_empty() { "none".to_string() } else { given.join(", ") }
+                    ),
+                );
+                continue;
+            }
+            for (key, present) in cluster_actions {
+                self.not_supported_yet(&format!("{path}.{key}"), present);
+            }
+            let Some((key, Some(name))) = job_actions.iter().find(|(_, j)| j.is_some()).copied()
+            else {
+                continue;
+            };
+            let job_path = format!("{path}.{key}.job");
+            let Some(template) = jobs
+                .iter()
+                .find(|t| t.instance_names().iter().any(|n| n == name))
+            else {
+                let names: Vec<String> = jobs
+                    .iter()
+                    .flat_map(|j| j.instance_names())
+                    .take(8)
+                    .collect();
+                self.err(
+                    &job_path,
+                    format!(
+                        "no Job {name:?} in the scenario (Jobs: {})",
+                        names.join(", ")
+                    ),
+                );
+                continue;
+            };
+            let action = match key {
+                "suspend" => JobAction::Suspend,
+                "resume" => JobAction::Resume,
+                "deleteJob" => JobAction::Delete,
+                _ => {
+                    let sc = f.scale.as_ref().expect("scale given");
+                    match self.scale(&format!("{path}.scale"), sc, &template.spec, gates) {
+                        Some(a) => a,
+                        None => continue,
+                    }
+                }
+            };
+            out.push(JobFault {
+                at: f.at.0,
+                job: name.to_string(),
+                action,
+            });
+        }
+        out
+    }
+
+    /// Validates a `scale` as the API server validates the Job update.
+    fn scale(
+        &mut self,
+        path: &str,
+        sc: &ScaleDoc,
+        spec: &job_model::api::JobSpec,
+        gates: &FeatureGates,
+    ) -> Option<JobAction> {
+        let before = self.errors.len();
+        if sc.parallelism.is_none() && sc.completions.is_none() {
+            self.err(path, "give `parallelism`, `completions` or both");
+        }
+        for (key, v) in [
+            ("parallelism", sc.parallelism),
+            ("completions", sc.completions),
+        ] {
+            if let Some(v) = v
+                && v < 0
+            {
+                self.err(
+                    &format!("{path}.{key}"),
+                    format!("spec.{key}: Invalid value: {v}: must be greater than or equal to 0"),
+                );
+            }
+        }
+        let indexed = spec.completion_mode == CompletionMode::Indexed;
+        if let Some(p) = sc.parallelism
+            && indexed
+            && p > job_model::api::validation::MAX_PARALLELISM_FOR_INDEXED_JOB
+        {
+            self.err(
+                &format!("{path}.parallelism"),
+                format!("spec.parallelism: Invalid value: {p}: must be less than or equal to 100000 when completion mode is Indexed"),
+            );
+        }
+        if let Some(c) = sc.completions
+            && Some(c) != spec.completions
+        {
+            let elastic = indexed && gates.enabled(FeatureGate::ElasticIndexedJob);
+            if !elastic {
+                self.err(
+                    &format!("{path}.completions"),
+                    format!("spec.completions: Invalid value: {c}: field is immutable"),
+                );
+            } else if sc.parallelism != Some(c) {
+                self.err(
+                    &format!("{path}.completions"),
+                    format!("spec.completions: Invalid value: {c}: can only be modified in tandem with spec.parallelism"),
+                );
+            }
+        }
+        (self.errors.len() == before).then_some(JobAction::Scale {
+            parallelism: sc.parallelism,
+            completions: sc.completions,
+        })
     }
 
     fn expectations(

@@ -25,10 +25,42 @@ pub struct ScenarioDoc {
     pub control_plane: Option<ControlPlaneDoc>,
     pub cluster: ClusterDoc,
     pub jobs: IndexMap<String, JobDoc>,
-    pub faults: Option<Value>,
+    pub faults: Option<Vec<FaultDoc>>,
     pub variants: Option<Value>,
     pub expect: Option<Vec<ExpectDoc>>,
     pub golden: Option<Value>,
+}
+
+/// One entry of `faults:`: `at` and exactly one action.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultDoc {
+    pub at: Dur,
+    pub suspend: Option<JobRefDoc>,
+    pub resume: Option<JobRefDoc>,
+    pub scale: Option<ScaleDoc>,
+    pub delete_job: Option<JobRefDoc>,
+    pub node_down: Option<Value>,
+    pub drain: Option<Value>,
+    pub evict: Option<Value>,
+    pub preempt: Option<Value>,
+    pub kubelet_restart: Option<Value>,
+    pub node_pressure: Option<Value>,
+    pub delete_pods: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JobRefDoc {
+    pub job: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScaleDoc {
+    pub job: String,
+    pub parallelism: Option<i32>,
+    pub completions: Option<i32>,
 }
 
 /// One entry of `expect:`.
