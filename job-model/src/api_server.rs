@@ -275,6 +275,15 @@ impl ApiServer {
         f(pod);
         let after = PodView::of(pod);
         let job = pod.job;
+        if !self.finalizer_tracking && !before.phase.is_terminal() && after.phase.is_terminal() {
+            // Without tracking finalizers (v1.21) status counts the finished pods that
+            // exist, so a pod counts from the moment it finishes (for the metrics).
+            pod.counted = if after.phase == PodPhase::Succeeded {
+                CountedAs::Success
+            } else {
+                CountedAs::Failure
+            };
+        }
         if after.phase.is_terminal()
             && pod.released_at.is_none()
             && let Some(node) = pod.node

@@ -205,7 +205,7 @@ impl World {
             |api: &ApiServer, job: JobId| api.live_job(job).is_none_or(|j| j.status.is_finished());
         match notice {
             Notice::PodAdded { pod, job } => {
-                self.controller.on_pod_event(ctx, job);
+                self.controller.on_pod_event(ctx, job, false);
                 self.scheduler.on_pod_added(&mut self.api, pod);
             }
             Notice::PodUpdated {
@@ -218,7 +218,8 @@ impl World {
                 // updatePod treats a new deletionTimestamp like deletePod, which does not
                 // sync a finished Job.
                 if !(deleted && job_finished(&self.api, job)) {
-                    self.controller.on_pod_event(ctx, job);
+                    let failed = after.phase == crate::api::PodPhase::Failed;
+                    self.controller.on_pod_event(ctx, job, failed);
                 }
                 if !before.bound && after.bound {
                     let behavior = &self.spec.jobs[self.job_template[job.index()]].behavior;
@@ -236,7 +237,7 @@ impl World {
             }
             Notice::PodRemoved { job, .. } => {
                 if !job_finished(&self.api, job) {
-                    self.controller.on_pod_event(ctx, job);
+                    self.controller.on_pod_event(ctx, job, false);
                 }
                 garbage_collector::finish_foreground_deletion(&mut self.api, job);
             }

@@ -21,9 +21,11 @@ use crate::expect::{ConditionCheck, Expectation, MetricCheck, StatusCheck};
 use crate::schema::*;
 use crate::yaml::{self, SourceMap, child};
 
-/// The oldest release whose Job controller this version of jobsim simulates.
-/// (1.21 .. 1.30 need the legacy tracking and back-off paths: not supported yet.)
+/// The releases this version of jobsim simulates: 1.21 (the legacy controller) and
+/// 1.31 to the newest. 1.22 .. 1.30 mix the two controllers in ways not modelled yet.
 pub const OLDEST_SUPPORTED: u32 = 31;
+/// The legacy release simulated besides 1.31+.
+pub const LEGACY_SUPPORTED: u32 = 21;
 
 /// The run stops here when the scenario gives no `horizon`.
 pub const DEFAULT_HORIZON: SimDuration = SimDuration::from_hours(24);
@@ -571,12 +573,12 @@ impl Loader<'_> {
             .and_then(|m| m.parse::<u32>().ok())
             .and_then(KubeVersion::new);
         match minor {
-            Some(v) if v.minor() >= OLDEST_SUPPORTED => v,
+            Some(v) if v.minor() >= OLDEST_SUPPORTED || v.minor() == LEGACY_SUPPORTED => v,
             Some(v) => {
                 self.err(
                     "kubernetes",
                     format!(
-                        "{v}: not supported yet (this version of jobsim simulates 1.{OLDEST_SUPPORTED} to {})",
+                        "{v}: not supported yet (this version of jobsim simulates 1.{LEGACY_SUPPORTED} and 1.{OLDEST_SUPPORTED} to {})",
                         KubeVersion::NEWEST
                     ),
                 );
@@ -586,7 +588,7 @@ impl Loader<'_> {
                 self.err(
                     "kubernetes",
                     format!(
-                        "unknown release {text:?}; expected one of \"1.{OLDEST_SUPPORTED}\" .. \"{}\"",
+                        "unknown release {text:?}; expected \"1.{LEGACY_SUPPORTED}\" or \"1.{OLDEST_SUPPORTED}\" .. \"{}\"",
                         KubeVersion::NEWEST
                     ),
                 );

@@ -35,8 +35,8 @@ pub struct Scratch {
     new_failed: Vec<PodId>,
     times_a: Vec<SimTime>,
     times_b: Vec<SimTime>,
-    pods: Vec<PodId>,
-    indexes: Vec<u32>,
+    pub(crate) pods: Vec<PodId>,
+    pub(crate) indexes: Vec<u32>,
     prev_succeeded: OrderedIntervals,
     spare_indexes: Vec<u32>,
     finished: Vec<PodId>,
@@ -92,7 +92,7 @@ impl StatusDraft {
 }
 
 /// Upstream `syncJobCtx`.
-struct SyncJobCtx {
+pub(crate) struct SyncJobCtx {
     job: JobId,
     spec: Arc<JobSpec>,
     draft: StatusDraft,
@@ -113,7 +113,7 @@ struct SyncJobCtx {
     delayed_deletion: Vec<(u32, PodId)>,
 }
 
-fn new_condition(
+pub(crate) fn new_condition(
     t: JobConditionType,
     status: ConditionStatus,
     reason: &str,
@@ -131,7 +131,7 @@ fn new_condition(
 }
 
 /// Upstream `ensureJobConditionStatus`.
-fn ensure_job_condition_status(
+pub(crate) fn ensure_job_condition_status(
     list: &mut Vec<JobCondition>,
     t: JobConditionType,
     status: ConditionStatus,
@@ -218,6 +218,9 @@ impl JobController {
 
     /// Upstream `syncJob`.
     pub(crate) fn sync_job(&mut self, api: &mut ApiServer, ctx: Ctx<'_, '_>, id: JobId) {
+        if self.cfg.legacy() {
+            return self.sync_job_legacy(api, ctx, id);
+        }
         let now = ctx.now();
         let Some(job) = api.live_job(id) else {
             self.state(id).backoff = BackoffRecord::default();
@@ -634,7 +637,7 @@ impl JobController {
         let spec = Arc::clone(&jc.spec);
         let mut active = api.job_pods[id.index()].active.len() as i32;
         if spec.suspend {
-            self.active_pods_for_removal(api, jc, usize::MAX);
+            self.active_pods_for_removal(api, id, &spec, usize::MAX);
             let (removed_ready, removed) = self.delete_job_pods(api, id);
             active -= removed;
             if let Some(t) = &mut jc.terminating {
@@ -659,7 +662,7 @@ impl JobController {
             .as_ref()
             .is_some_and(|t| t.irregular_active() > 0);
         if rm_at_least > 0 || irregular {
-            self.active_pods_for_removal(api, jc, rm_at_least);
+            self.active_pods_for_removal(api, id, &spec, rm_at_least);
             self.scratch.pods.truncate(MAX_POD_CREATE_DELETE_PER_SYNC);
             if !self.scratch.pods.is_empty() {
                 let (removed_ready, removed) = self.delete_job_pods(api, id);
@@ -718,8 +721,22 @@ impl JobController {
             diff = self.scratch.indexes.len();
         }
         active += diff as i32;
-        // Slow start: batches of 1, 2, 4, ... Creations never fail in the simulation,
-        // so every batch goes through.
+        let per_index = spec.backoff_limit_per_index.is_some().then_some(&*jc);
+        self.create_pods(api, id, diff, per_index);
+        active
+    }
+
+    /// Creates `diff` pods (for the indexes in `scratch.indexes` when the Job is
+    /// Indexed) in slow-start batches of 1, 2, 4, ... Creations never fail in the
+    /// simulation, so every batch goes through. With `per_index`, the pods carry the
+    /// index failure-count annotations.
+    pub(crate) fn create_pods(
+        &mut self,
+        api: &mut ApiServer,
+        id: JobId,
+        diff: usize,
+        per_index: Option<&SyncJobCtx>,
+    ) {
         let mut batch = super::SLOW_START_INITIAL_BATCH_SIZE.min(diff);
         let mut next_index = 0;
         let mut left = diff;
@@ -728,8 +745,8 @@ impl JobController {
                 let index = self.scratch.indexes.get(next_index).copied();
                 next_index += 1;
                 let counts = index
-                    .filter(|_| spec.backoff_limit_per_index.is_some())
-                    .map(|ix| self.new_index_failure_counts(api, jc, ix));
+                    .zip(per_index)
+                    .map(|(ix, jc)| self.new_index_failure_counts(api, jc, ix));
                 let pod = api.create_pod(id, index, counts);
                 let p = &api.pods[pod];
                 let name = PodName {
@@ -746,7 +763,6 @@ impl JobController {
             left -= batch;
             batch = (2 * batch).min(left);
         }
-        active
     }
 
     /// Upstream `firstPendingIndexes`: the `count` lowest indexes that are not
@@ -837,13 +853,19 @@ impl JobController {
     /// Upstream `activePodsForRemoval`, into `scratch.pods`: for Indexed Jobs every
     /// duplicate or out-of-range pod, then (if still fewer than `rm_at_least`) the
     /// first pods in `controller.ActivePods` order.
-    fn active_pods_for_removal(&mut self, api: &ApiServer, jc: &SyncJobCtx, rm_at_least: usize) {
-        let active = &api.job_pods[jc.job.index()].active;
+    pub(crate) fn active_pods_for_removal(
+        &mut self,
+        api: &ApiServer,
+        id: JobId,
+        spec: &JobSpec,
+        rm_at_least: usize,
+    ) {
+        let active = &api.job_pods[id.index()].active;
         let pods = &api.pods;
         let mut rm: Vec<PodId> = Vec::new();
         let mut left: Vec<PodId>;
-        if jc.spec.completion_mode == CompletionMode::Indexed {
-            let completions = jc.spec.completions.unwrap_or(0).max(0) as u32;
+        if spec.completion_mode == CompletionMode::Indexed {
+            let completions = spec.completions.unwrap_or(0).max(0) as u32;
             let mut sorted: Vec<PodId> = active.clone();
             sorted.sort_by(|&a, &b| {
                 let key = |p: PodId| pods[p].completion_index.map_or(-1, i64::from);
@@ -883,7 +905,7 @@ impl JobController {
 
     /// Upstream `deleteJobPods`: removes the finalizer (the pod is not counted) and
     /// deletes each pod in `scratch.pods`. Returns (ready deleted, deleted).
-    fn delete_job_pods(&mut self, api: &mut ApiServer, id: JobId) -> (i32, i32) {
+    pub(crate) fn delete_job_pods(&mut self, api: &mut ApiServer, id: JobId) -> (i32, i32) {
         let pods = std::mem::take(&mut self.scratch.pods);
         let mut ready = 0;
         for &p in &pods {
@@ -1236,7 +1258,7 @@ fn can_remove_finalizer(
 
 /// Upstream `pastBackoffLimitOnFailure`: restartCount of pods in Pending/Running
 /// against backoffLimit (restartPolicy OnFailure only).
-fn past_backoff_limit_on_failure(spec: &JobSpec, restarts: i64) -> bool {
+pub(crate) fn past_backoff_limit_on_failure(spec: &JobSpec, restarts: i64) -> bool {
     if spec.template.restart_policy != RestartPolicy::OnFailure {
         return false;
     }
@@ -1247,7 +1269,11 @@ fn past_backoff_limit_on_failure(spec: &JobSpec, restarts: i64) -> bool {
 }
 
 /// Upstream `pastActiveDeadline`.
-fn past_active_deadline(spec: &JobSpec, start_time: Option<SimTime>, now: SimTime) -> bool {
+pub(crate) fn past_active_deadline(
+    spec: &JobSpec,
+    start_time: Option<SimTime>,
+    now: SimTime,
+) -> bool {
     match (spec.active_deadline_seconds, start_time, spec.suspend) {
         (Some(ads), Some(start), false) => now - start >= secs(ads),
         _ => false,

@@ -13,6 +13,7 @@ pub mod backoff;
 pub mod indexed_job_utils;
 pub mod job_controller;
 pub mod job_pods;
+pub mod legacy;
 pub mod pod_failure_policy;
 pub mod success_policy;
 
@@ -69,6 +70,12 @@ impl ControllerConfig {
         }
     }
 
+    /// The v1.21 controller: no tracking finalizers, counts from existing pods,
+    /// queue-based back-off, terminal conditions at once (k8s-job-semantics.md §4.8).
+    pub fn legacy(&self) -> bool {
+        !self.version.at_least(22)
+    }
+
     /// Whether `manageJob` reports `active = 0` while the back-off holds creations
     /// back (fixed by PR #139457 in v1.37).
     pub fn reports_zero_active_during_backoff(&self) -> bool {
@@ -92,6 +99,8 @@ pub(crate) struct JobControllerState {
     waiting: TimerSlot,
     /// The pod-failure back-off record.
     pub(crate) backoff: BackoffRecord,
+    /// v1.21: the rate limiter's failure count for this key (`NumRequeues`).
+    pub(crate) requeues: u32,
 }
 
 /// The Job controller.
@@ -175,7 +184,8 @@ impl JobController {
         self.enqueue_now(ctx, job);
     }
 
-    /// `updateJob`: immediately on a spec change, batched on a status-only change.
+    /// `updateJob`: immediately on a spec change, batched on a status-only change
+    /// (v1.21: always immediately).
     pub(crate) fn on_job_updated(
         &mut self,
         ctx: Ctx<'_, '_>,
@@ -184,7 +194,7 @@ impl JobController {
         spec_changed: bool,
         ads_changed: bool,
     ) {
-        if spec_changed {
+        if spec_changed || self.cfg.legacy() {
             self.enqueue_now(ctx, job);
         } else {
             self.enqueue_batched(ctx, job);
@@ -201,9 +211,19 @@ impl JobController {
         }
     }
 
-    /// `addPod` / `updatePod` / `deletePod` for a pod owned by `job`: batched.
-    pub(crate) fn on_pod_event(&mut self, ctx: Ctx<'_, '_>, job: JobId) {
-        self.enqueue_batched(ctx, job);
+    /// `addPod` / `updatePod` / `deletePod` for a pod owned by `job`: batched. v1.21
+    /// enqueues at once, except an update of a Failed pod, which waits `getBackoff`.
+    pub(crate) fn on_pod_event(&mut self, ctx: Ctx<'_, '_>, job: JobId, pod_failed: bool) {
+        if self.cfg.legacy() {
+            let delay = if pod_failed {
+                self.legacy_get_backoff(job)
+            } else {
+                SimDuration::ZERO
+            };
+            self.enqueue_after(ctx, job, delay);
+        } else {
+            self.enqueue_batched(ctx, job);
+        }
     }
 
     /// The Job left the store: its back-off record is dropped (v1.34+, PR #132109).
