@@ -134,6 +134,12 @@ pub enum JobAction {
     },
     /// `kubectl delete job` (background propagation).
     Delete,
+    /// `kubectl delete pod` of `count` of the Job's active pods, chosen from the stream
+    /// keyed by the fault's position in the timeline.
+    DeletePods {
+        /// How many.
+        count: u32,
+    },
 }
 
 /// One timed action on a Job.

@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use sim_core::{Context, Model, SimTime, TimerToken};
+use rand_core::Rng;
+use sim_core::{Context, Model, SimTime, StreamKey, TimerToken, stream};
 
-use crate::api::{JobConditionType, PodId, secs};
+use crate::api::{DeletionCause, JobConditionType, PodId, secs};
 use crate::api_server::{ApiServer, Notice};
 use crate::controller::JobController;
 use crate::garbage_collector::{self, Propagation};
@@ -103,7 +104,7 @@ impl World {
         }
     }
 
-    fn job_fault(&mut self, i: u32) {
+    fn job_fault(&mut self, ctx: &mut Context<'_, Event>, i: u32) {
         let fault = &self.spec.job_faults[i as usize];
         let Some(&job) = self.by_name.get(&fault.job) else {
             return;
@@ -127,6 +128,25 @@ impl World {
             }),
             JobAction::Delete => {
                 garbage_collector::delete_job(&mut self.api, job, Propagation::Background)
+            }
+            JobAction::DeletePods { count } => {
+                // Active pods in creation order; a partial Fisher-Yates shuffle drawn
+                // from the fault's own stream picks `count` of them.
+                let mut pods = self.api.job_pods[job.index()].active.clone();
+                pods.sort_by_key(|&p| self.api.pods[p].uid);
+                let mut rng = stream(
+                    ctx.seed(),
+                    &StreamKey::new("fault-delete-pods", [u64::from(i), 0, 0]),
+                );
+                let n = (count as usize).min(pods.len());
+                for k in 0..n {
+                    let span = (pods.len() - k) as u64;
+                    let pick = k + (rng.next_u64() % span) as usize;
+                    pods.swap(k, pick);
+                }
+                for &p in &pods[..n] {
+                    self.api.delete_pod(p, None, DeletionCause::User);
+                }
             }
         }
     }
@@ -267,7 +287,7 @@ impl Model for World {
         self.api.now = ctx.now();
         match event {
             Event::JobArrival(i) => self.job_arrives(i),
-            Event::JobFault(i) => self.job_fault(i),
+            Event::JobFault(i) => self.job_fault(ctx, i),
             Event::TtlExpired(job) => {
                 garbage_collector::delete_job(&mut self.api, job, Propagation::Foreground)
             }

@@ -252,13 +252,13 @@ impl Loader<'_> {
                 ("preempt", f.preempt.is_some()),
                 ("kubeletRestart", f.kubelet_restart.is_some()),
                 ("nodePressure", f.node_pressure.is_some()),
-                ("deletePods", f.delete_pods.is_some()),
             ];
             let job_actions = [
                 ("suspend", f.suspend.as_ref().map(|r| r.job.as_str())),
                 ("resume", f.resume.as_ref().map(|r| r.job.as_str())),
                 ("scale", f.scale.as_ref().map(|r| r.job.as_str())),
                 ("deleteJob", f.delete_job.as_ref().map(|r| r.job.as_str())),
+                ("deletePods", f.delete_pods.as_ref().map(|r| r.job.as_str())),
             ];
             let given: Vec<&str> = cluster_actions
                 .iter()
@@ -311,6 +311,14 @@ impl Loader<'_> {
                 "suspend" => JobAction::Suspend,
                 "resume" => JobAction::Resume,
                 "deleteJob" => JobAction::Delete,
+                "deletePods" => {
+                    let count = f.delete_pods.as_ref().map_or(1, |d| d.count.unwrap_or(1));
+                    if count == 0 {
+                        self.err(&format!("{path}.deletePods.count"), "must be at least 1");
+                        continue;
+                    }
+                    JobAction::DeletePods { count }
+                }
                 _ => {
                     let sc = f.scale.as_ref().expect("scale given");
                     match self.scale(&format!("{path}.scale"), sc, &template.spec, gates) {

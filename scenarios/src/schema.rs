@@ -46,13 +46,21 @@ pub struct FaultDoc {
     pub preempt: Option<Value>,
     pub kubelet_restart: Option<Value>,
     pub node_pressure: Option<Value>,
-    pub delete_pods: Option<Value>,
+    pub delete_pods: Option<DeletePodsDoc>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct JobRefDoc {
     pub job: String,
+}
+
+/// `deletePods: {job, count}` (count defaults to 1).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeletePodsDoc {
+    pub job: String,
+    pub count: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
