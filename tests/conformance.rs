@@ -17,9 +17,14 @@ fn conformance_files() -> Vec<PathBuf> {
 #[test]
 fn every_conformance_scenario_meets_its_expectations() {
     let files = conformance_files();
-    assert!(!files.is_empty());
+    assert!(
+        files.len() >= 120,
+        "only {} conformance scenarios",
+        files.len()
+    );
     let mut failures = Vec::new();
     let mut checked = 0;
+    let mut legacy = 0;
     for f in &files {
         let name = f.file_name().unwrap().to_string_lossy().to_string();
         let s = match scenarios::load_file(f) {
@@ -29,6 +34,9 @@ fn every_conformance_scenario_meets_its_expectations() {
                 continue;
             }
         };
+        if s.run.version.minor() == 21 {
+            legacy += 1;
+        }
         if s.expectations.is_empty() {
             failures.push(format!("{name}: has no expectations"));
             continue;
@@ -60,6 +68,7 @@ fn every_conformance_scenario_meets_its_expectations() {
             }
         }
     }
+    assert!(legacy >= 15, "only {legacy} scenarios on the 1.21 profile");
     assert!(
         failures.is_empty(),
         "{} of {} files failed ({checked} expectations checked):\n{}",
