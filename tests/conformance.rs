@@ -77,3 +77,16 @@ fn every_conformance_scenario_meets_its_expectations() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn every_conformance_scenario_is_listed_in_docs_semantics() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/semantics.md"))
+            .expect("docs/semantics.md exists");
+    let missing: Vec<String> = conformance_files()
+        .iter()
+        .map(|f| f.file_stem().unwrap().to_string_lossy().to_string())
+        .filter(|name| !doc.contains(name.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "not in docs/semantics.md: {missing:?}");
+}
