@@ -120,7 +120,8 @@ fn match_on_exit_codes(pod: &Pod, container_name: &str, req: &OnExitCodes) -> Op
     matches.then_some(exit_code)
 }
 
-/// The pod's conditions as the kubelet and control plane write them, in order.
+/// The pod's conditions as the kubelet and control plane write them, in order: the
+/// kubelet's four once the pod is bound, PodScheduled, and DisruptionTarget if set.
 pub fn pod_conditions(pod: &Pod) -> impl Iterator<Item = (&'static str, ConditionStatus)> {
     let b = |x: bool| {
         if x {
@@ -135,23 +136,18 @@ pub fn pod_conditions(pod: &Pod) -> impl Iterator<Item = (&'static str, Conditio
             pod.container,
             crate::api::ContainerState::Waiting(crate::api::WaitingReason::ContainerCreating)
         );
-    let kubelet = [
-        ("PodReadyToStartContainers", b(started)),
-        ("Initialized", b(bound)),
-        ("Ready", b(pod.ready)),
-        ("ContainersReady", b(pod.ready)),
-    ];
-    let kubelet_written = if bound { &kubelet[..] } else { &kubelet[..0] };
-    kubelet_written
-        .iter()
-        .copied()
-        .chain(std::iter::once(("PodScheduled", b(bound))))
-        .chain(
-            pod.disruption
-                .map(|_| ("DisruptionTarget", ConditionStatus::True)),
-        )
-        .collect::<Vec<_>>()
-        .into_iter()
+    let kubelet = |t: &'static str, status: ConditionStatus| bound.then_some((t, status));
+    [
+        kubelet("PodReadyToStartContainers", b(started)),
+        kubelet("Initialized", b(bound)),
+        kubelet("Ready", b(pod.ready)),
+        kubelet("ContainersReady", b(pod.ready)),
+        Some(("PodScheduled", b(bound))),
+        pod.disruption
+            .map(|_| ("DisruptionTarget", ConditionStatus::True)),
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// Upstream `matchOnPodConditions`: pod conditions outer, patterns inner.
