@@ -264,3 +264,33 @@ fn validate_survives_malformed_yaml() {
         validate_fails(&f, &[&format!("m{i}.yaml")]);
     }
 }
+
+#[test]
+fn check_accepts_yaml_numbers_and_booleans_where_users_write_them() {
+    // `kubernetes: 1.31` unquoted, `status: True` unquoted, `cpu: 2` as a number and no
+    // memory capacity (not limiting).
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name: t\nkubernetes: 1.31\ncluster:\n  nodePools:\n    a: {count: 1, capacity: {cpu: 2}}\njobs:\n  j:\n    job:\n      apiVersion: batch/v1\n      kind: Job\n      spec:\n        template:\n          spec:\n            restartPolicy: Never\n            containers: [{name: c, image: x, resources: {requests: {cpu: 1, memory: 1Gi}}}]\nexpect:\n  - job: j\n    condition: {type: Complete, status: True, at: 1m3s}\n";
+    let f = write(dir.path(), "numbers.yaml", text);
+    let o = jobsim(&["check", &f]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("1 expectations: 1 ok, 0 missed"));
+}
+
+#[test]
+fn check_exits_1_and_names_what_was_missed() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "name: t\ncluster:\n  nodePools:\n    a: {{count: 1, capacity: {{cpu: \"4\", memory: 4Gi}}}}\n{GOOD_JOB}expect:\n  - job: j\n    status: {{succeeded: 2}}\n    events: {{SuccessfulCreate: 1}}\n"
+    );
+    let f = write(dir.path(), "miss.yaml", &text);
+    let o = jobsim(&["check", &f]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("MISSED"), "{out}");
+    assert!(out.contains("status.succeeded: expected 2, got 1"), "{out}");
+    assert!(
+        !out.contains("events.SuccessfulCreate"),
+        "the event count held: {out}"
+    );
+}

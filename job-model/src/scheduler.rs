@@ -393,11 +393,12 @@ pub fn least_allocated_score(node: &Node, requests: &Resources) -> u64 {
         if cap == 0 {
             return 0;
         }
-        let requested = used + req;
+        let requested = used.saturating_add(req);
         if requested > cap {
             0
         } else {
-            (cap - requested) * 100 / cap
+            // In u128: a node without a limit in a dimension has a huge capacity.
+            ((u128::from(cap - requested) * 100) / u128::from(cap)) as u64
         }
     };
     (part(node.allocatable.cpu_milli, node.allocated.cpu_milli, cpu)

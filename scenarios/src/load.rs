@@ -35,6 +35,8 @@ pub const DEFAULT_SEED: u64 = 1;
 pub const DEFAULT_RUNS: u32 = 100;
 /// `pods` capacity of a node when the pool does not say (the kubelet's default).
 pub const DEFAULT_MAX_PODS: u64 = 110;
+/// Capacity of a node dimension the pool leaves out: more than any pods can request.
+const UNLIMITED: u64 = u64::MAX / 4;
 /// Run time of a container whose behaviour gives none.
 pub const DEFAULT_RUNTIME: SimDuration = SimDuration::from_mins(1);
 
@@ -668,8 +670,16 @@ impl Loader<'_> {
             );
         }
         self.not_supported_yet(&format!("{path}.failures"), p.failures.is_some());
-        let cpu = self.quantity(&format!("{path}.capacity.cpu"), &p.capacity.cpu);
-        let memory = self.quantity(&format!("{path}.capacity.memory"), &p.capacity.memory);
+        let cpu = p
+            .capacity
+            .cpu
+            .as_ref()
+            .map(|q| self.quantity(&format!("{path}.capacity.cpu"), q));
+        let memory = p
+            .capacity
+            .memory
+            .as_ref()
+            .map(|q| self.quantity(&format!("{path}.capacity.memory"), q));
         if let Some(price) = p.price_per_hour
             && !(price.is_finite() && price >= 0.0)
         {
@@ -700,8 +710,9 @@ impl Loader<'_> {
             name: name.to_string(),
             count: p.count,
             capacity: Resources {
-                cpu_milli: cpu.map_or(0, |q| q.milli_value() as u64),
-                memory: memory.map_or(0, |q| q.value() as u64),
+                // A dimension left out does not limit scheduling.
+                cpu_milli: cpu.map_or(UNLIMITED, |q| q.map_or(0, |q| q.milli_value() as u64)),
+                memory: memory.map_or(UNLIMITED, |q| q.map_or(0, |q| q.value() as u64)),
                 pods: p.capacity.pods.unwrap_or(DEFAULT_MAX_PODS),
             },
             labels: p

@@ -92,6 +92,8 @@ pub struct ExpectDoc {
 pub struct ConditionExpectDoc {
     #[serde(rename = "type")]
     pub condition_type: String,
+    /// "True", "False" or "Unknown"; unquoted `True`/`False` (YAML booleans) too.
+    #[serde(default, deserialize_with = "condition_status")]
     pub status: Option<String>,
     pub reason: Option<String>,
     pub message: Option<String>,
@@ -115,6 +117,17 @@ pub struct StatusExpectDoc {
     pub start_time: Option<Option<TimeRange>>,
     #[serde(default, deserialize_with = "present")]
     pub completion_time: Option<Option<TimeRange>>,
+}
+
+fn condition_status<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(if b { "True" } else { "False" }.to_string())),
+        Value::String(s) => Ok(Some(s)),
+        other => Err(de::Error::custom(format!(
+            "expected True, False or Unknown, got {other}"
+        ))),
+    }
 }
 
 /// Distinguishes a key given as `null` (`Some(None)`) from a missing key (`None`).
@@ -282,9 +295,17 @@ impl<'de> Deserialize<'de> for VersionDoc {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match Value::deserialize(d)? {
             Value::String(s) => Ok(VersionDoc(s)),
-            Value::Number(n) => Err(de::Error::custom(format!(
-                "expected a quoted version string such as \"1.31\", got the number {n} (quote it: YAML reads 1.30 as 1.3)"
-            ))),
+            // YAML reads `1.31` as a number and `1.30` as 1.3: two digits after "1."
+            // are meant, and no supported release has a one-digit minor.
+            Value::Number(n) => match n.as_f64() {
+                Some(f) if (1.0..2.0).contains(&f) => {
+                    let minor = ((f - 1.0) * 100.0).round() as u32;
+                    Ok(VersionDoc(format!("1.{minor}")))
+                }
+                _ => Err(de::Error::custom(format!(
+                    "expected a version string such as \"1.31\", got the number {n}"
+                ))),
+            },
             other => Err(de::Error::custom(format!(
                 "expected a version string such as \"1.31\", got {other}"
             ))),
@@ -321,8 +342,8 @@ pub struct NodePoolDoc {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CapacityDoc {
-    pub cpu: Qty,
-    pub memory: Qty,
+    pub cpu: Option<Qty>,
+    pub memory: Option<Qty>,
     pub pods: Option<u64>,
 }
 
