@@ -646,34 +646,17 @@ impl JobController {
             jc.ready -= removed_ready;
             return active;
         }
-        let want_active = match spec.completions {
-            None => {
-                if jc.succeeded > 0 {
-                    active
-                } else {
-                    spec.parallelism
-                }
-            }
-            Some(c) => (c - jc.succeeded).clamp(0, spec.parallelism.max(0)),
-        };
+        let want_active = want_active(&spec, active, jc.succeeded);
         let rm_at_least = (active - want_active).max(0) as usize;
-        let irregular = api.job_pods[id.index()]
-            .indexed
-            .as_ref()
-            .is_some_and(|t| t.irregular_active() > 0);
-        if rm_at_least > 0 || irregular {
-            self.active_pods_for_removal(api, id, &spec, rm_at_least);
-            self.scratch.pods.truncate(MAX_POD_CREATE_DELETE_PER_SYNC);
-            if !self.scratch.pods.is_empty() {
-                let (removed_ready, removed) = self.delete_job_pods(api, id);
-                active -= removed;
-                if let Some(t) = &mut jc.terminating {
-                    *t += removed;
-                }
-                jc.ready -= removed_ready;
-                // Deletion takes precedence: nothing is created in this sync.
-                return active;
+        if let Some((removed_ready, removed)) = self.delete_excess_pods(api, id, &spec, rm_at_least)
+        {
+            active -= removed;
+            if let Some(t) = &mut jc.terminating {
+                *t += removed;
             }
+            jc.ready -= removed_ready;
+            // Deletion takes precedence: nothing is created in this sync.
+            return active;
         }
         let terminating = if only_replace_failed_pods(&spec) {
             jc.terminating
@@ -724,6 +707,27 @@ impl JobController {
         let per_index = spec.backoff_limit_per_index.is_some().then_some(&*jc);
         self.create_pods(api, id, diff, per_index);
         active
+    }
+
+    /// The excess part of `manageJob`: deletes the pods `activePodsForRemoval` picks
+    /// (at most `MaxPodCreateDeletePerSync`); `Some((ready deleted, deleted))` if any.
+    pub(crate) fn delete_excess_pods(
+        &mut self,
+        api: &mut ApiServer,
+        id: JobId,
+        spec: &JobSpec,
+        rm_at_least: usize,
+    ) -> Option<(i32, i32)> {
+        let irregular = api.job_pods[id.index()]
+            .indexed
+            .as_ref()
+            .is_some_and(|t| t.irregular_active() > 0);
+        if rm_at_least == 0 && !irregular {
+            return None;
+        }
+        self.active_pods_for_removal(api, id, spec, rm_at_least);
+        self.scratch.pods.truncate(MAX_POD_CREATE_DELETE_PER_SYNC);
+        (!self.scratch.pods.is_empty()).then(|| self.delete_job_pods(api, id))
     }
 
     /// Creates `diff` pods (for the indexes in `scratch.indexes` when the Job is
@@ -1266,6 +1270,16 @@ pub(crate) fn past_backoff_limit_on_failure(spec: &JobSpec, restarts: i64) -> bo
         return restarts > 0;
     }
     restarts >= i64::from(spec.backoff_limit)
+}
+
+/// `manageJob`'s wantActive: parallelism, bounded by the completions still needed; a
+/// work queue keeps what runs once a pod has succeeded.
+pub(crate) fn want_active(spec: &JobSpec, active: i32, succeeded: i32) -> i32 {
+    match spec.completions {
+        None if succeeded > 0 => active,
+        None => spec.parallelism,
+        Some(c) => (c - succeeded).clamp(0, spec.parallelism.max(0)),
+    }
 }
 
 /// Upstream `pastActiveDeadline`.

@@ -246,30 +246,10 @@ impl JobController {
             let (_, removed) = self.delete_job_pods(api, id);
             return active - removed;
         }
-        let want_active = match spec.completions {
-            None => {
-                if succeeded > 0 {
-                    active
-                } else {
-                    spec.parallelism
-                }
-            }
-            Some(c) => (c - succeeded).clamp(0, spec.parallelism.max(0)),
-        };
+        let want_active = super::job_controller::want_active(spec, active, succeeded);
         let rm_at_least = (active - want_active).max(0) as usize;
-        let irregular = api.job_pods[id.index()]
-            .indexed
-            .as_ref()
-            .is_some_and(|t| t.irregular_active() > 0);
-        if rm_at_least > 0 || irregular {
-            self.active_pods_for_removal(api, id, spec, rm_at_least);
-            self.scratch
-                .pods
-                .truncate(super::MAX_POD_CREATE_DELETE_PER_SYNC);
-            if !self.scratch.pods.is_empty() {
-                let (_, removed) = self.delete_job_pods(api, id);
-                return active - removed;
-            }
+        if let Some((_, removed)) = self.delete_excess_pods(api, id, spec, rm_at_least) {
+            return active - removed;
         }
         if active < want_active {
             let mut diff =
