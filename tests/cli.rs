@@ -223,14 +223,14 @@ fn validate_reports_a_negative_parallelism_as_the_api_server_does() {
 fn validate_rejects_contract_keys_not_supported_yet() {
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
-        "name: t\ncluster:\n  nodePools:\n    a: {{count: 1, capacity: {{cpu: \"4\", memory: 4Gi}}}}\n{GOOD_JOB}faults:\n  - {{at: 1m, nodeDown: {{node: a-0}}}}\nvariants:\n  - name: baseline\n"
+        "name: t\ncluster:\n  nodePools:\n    a: {{count: 1, capacity: {{cpu: \"4\", memory: 4Gi}}}}\n{GOOD_JOB}faults:\n  - {{at: 1m, nodeDown: {{node: a-0}}}}\ngolden: traces/t.jsonl\n"
     );
     let f = write(dir.path(), "faults.yaml", &text);
     validate_fails(
         &f,
         &[
             "faults.yaml:16:14: faults[0].nodeDown: not supported yet",
-            "faults.yaml:17:1: variants: not supported yet",
+            "faults.yaml:17:1: golden: not supported yet",
         ],
     );
 }
@@ -293,4 +293,42 @@ fn check_exits_1_and_names_what_was_missed() {
         !out.contains("events.SuccessfulCreate"),
         "the event count held: {out}"
     );
+}
+
+#[test]
+fn variants_are_run_and_checked_separately_and_their_patches_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "name: t\ncluster:\n  nodePools:\n    a: {count: 1, capacity: {cpu: \"4\", memory: 8Gi}}\njobs:\n  j:\n    job:\n      apiVersion: batch/v1\n      kind: Job\n      spec:\n        backoffLimit: 1\n        template:\n          spec:\n            restartPolicy: Never\n            containers: [{name: c, image: x}]\n    behavior:\n      attempts: [{exitCode: 3, after: 10s}, {exitCode: 3, after: 10s}, {exitCode: 0, after: 10s}]\n";
+    let good = format!(
+        "{base}variants:\n  - name: baseline\n  - name: ignore-3\n    jobSpec:\n      podFailurePolicy:\n        rules:\n          - {{action: Ignore, onExitCodes: {{operator: In, values: [3]}}}}\n  - name: more-retries\n    patch:\n      jobs: {{j: {{job: {{spec: {{backoffLimit: 5}}}}}}}}\nexpect:\n  - {{job: j, variant: baseline, condition: {{type: Failed, reason: BackoffLimitExceeded}}}}\n  - {{job: j, variant: ignore-3, condition: {{type: Complete}}, status: {{failed: 0}}}}\n  - {{job: j, variant: more-retries, condition: {{type: Complete}}, status: {{failed: 2}}}}\n  - {{job: j, metrics: {{podsCreated: {{min: 2}}}}}}\n"
+    );
+    let f = write(dir.path(), "variants.yaml", &good);
+    let o = jobsim(&["check", &f]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("6 expectations: 6 ok"),
+        "{}",
+        stdout(&o)
+    );
+    let run = stdout(&jobsim(&["run", &f, "--variant", "ignore-3"]));
+    assert!(
+        run.contains("variant ignore-3") && run.contains("other variants: baseline, more-retries")
+    );
+    let bad = format!(
+        "{base}variants:\n  - name: baseline\n  - name: per-index\n    jobSpec: {{backoffLimitPerIndex: 1}}\n"
+    );
+    let f = write(dir.path(), "bad.yaml", &bad);
+    validate_fails(
+        &f,
+        &[
+            "bad.yaml:21:15: variants[1].jobSpec.backoffLimitPerIndex: variant \"per-index\": Invalid value: 1: requires indexed completion mode",
+        ],
+    );
+    let o = jobsim(&[
+        "run",
+        &f.replace("bad.yaml", "variants.yaml"),
+        "--variant",
+        "nope",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
 }

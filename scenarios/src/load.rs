@@ -59,12 +59,22 @@ pub struct Scenario {
     pub warnings: Vec<Diagnostic>,
     /// `expect:` entries.
     pub expectations: Vec<Expectation>,
+    /// Every variant's run, in scenario order (the first is [`Scenario::run`]).
+    pub variant_runs: Vec<(String, Arc<RunSpec>)>,
 }
 
 impl Scenario {
-    /// The variant names (one, "baseline", until variants are supported).
+    /// The variant names, in scenario order.
     pub fn variants(&self) -> Vec<String> {
-        vec!["baseline".to_string()]
+        self.variant_runs.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// The run of variant `name`.
+    pub fn variant_run(&self, name: &str) -> Option<&Arc<RunSpec>> {
+        self.variant_runs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| r)
     }
 }
 
@@ -100,13 +110,131 @@ pub fn load_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Scenario, 
             .into());
     }
     let doc: ScenarioDoc = deserialize(&value, &src, "")?;
-    Loader {
-        src,
-        dir: dir.map(Path::to_path_buf),
-        errors: Vec::new(),
-        warnings: Vec::new(),
+    let variants = variant_list(&doc, &src)?;
+    let mut runs: Vec<(String, Arc<RunSpec>)> = Vec::new();
+    let mut first: Option<Scenario> = None;
+    let mut errors = Vec::new();
+    for (i, v) in variants.iter().enumerate() {
+        // The scenario as this variant sees it: the document with its patch applied.
+        let mut patched = value.clone();
+        if let Some(patch) = &v.patch {
+            json_patch::merge(&mut patched, patch);
+        }
+        let label = |mut d: Diagnostic| {
+            if v.patch.is_some() || v.job_spec.is_some() {
+                d.message = format!("variant {:?}: {}", v.name, d.message);
+            }
+            d
+        };
+        let vdoc: ScenarioDoc = match deserialize(&patched, &src, "") {
+            Ok(d) => d,
+            Err(d) => {
+                errors.push(label(d));
+                continue;
+            }
+        };
+        let loader = Loader {
+            src: Source { file, map: &map },
+            dir: dir.map(Path::to_path_buf),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            job_spec_patch: v.job_spec.clone(),
+            variant_names: variants.iter().map(|v| v.name.clone()).collect(),
+            variant_path: doc
+                .variants
+                .is_some()
+                .then(|| format!("variants[{i}].jobSpec")),
+            job_names: Vec::new(),
+        };
+        match loader.scenario(vdoc) {
+            Ok(s) => {
+                runs.push((v.name.clone(), Arc::clone(&s.run)));
+                if i == 0 {
+                    first = Some(s);
+                }
+            }
+            Err(e) => {
+                let diags = e.diagnostics.into_iter().map(label);
+                // The same base error found again by a later variant is said once.
+                for d in diags {
+                    if !errors.contains(&d) {
+                        errors.push(d);
+                    }
+                }
+            }
+        }
     }
-    .scenario(doc)
+    if !errors.is_empty() {
+        return Err(LoadError {
+            diagnostics: errors,
+        });
+    }
+    let mut s = first.expect("at least one variant");
+    s.variant_runs = runs;
+    Ok(s)
+}
+
+/// The scenario's variants; none written means one, "baseline", without patches.
+fn variant_list(doc: &ScenarioDoc, src: &Source) -> Result<Vec<VariantDoc>, LoadError> {
+    let Some(list) = &doc.variants else {
+        return Ok(vec![VariantDoc {
+            name: "baseline".into(),
+            job_spec: None,
+            patch: None,
+        }]);
+    };
+    let mut errors = Vec::new();
+    if list.is_empty() {
+        errors.push(src.at(
+            "variants",
+            "list at least one variant (or leave `variants` out)",
+        ));
+    }
+    for (i, v) in list.iter().enumerate() {
+        let path = format!("variants[{i}]");
+        if v.name.trim().is_empty() {
+            errors.push(src.at(&format!("{path}.name"), "must not be empty"));
+        }
+        if list[..i].iter().any(|o| o.name == v.name) {
+            errors.push(src.at(
+                &format!("{path}.name"),
+                format!("duplicate variant name {:?}", v.name),
+            ));
+        }
+        if let Some(p) = &v.patch {
+            match p.as_object() {
+                None => errors.push(src.at(
+                    &format!("{path}.patch"),
+                    "a merge patch over the scenario must be a mapping",
+                )),
+                Some(m) => {
+                    for key in ["name", "variants", "expect", "golden"] {
+                        if m.contains_key(key) {
+                            errors.push(src.at(
+                                &format!("{path}.patch.{key}"),
+                                format!("a variant may not patch `{key}`"),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(p) = &v.job_spec
+            && !p.is_object()
+        {
+            errors.push(src.at(
+                &format!("{path}.jobSpec"),
+                "a merge patch over a Job's .spec must be a mapping",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(list.clone())
+    } else {
+        Err(LoadError {
+            diagnostics: errors,
+        })
+    }
 }
 
 /// Deserializes `value` (found at `prefix` in `src`) with the key path of any error.
@@ -151,6 +279,14 @@ struct Loader<'a> {
     dir: Option<PathBuf>,
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
+    /// The variant's merge patch over every Job's `.spec`.
+    job_spec_patch: Option<Value>,
+    /// Every variant's name, for `expect[].variant`.
+    variant_names: Vec<String>,
+    /// Where this variant's jobSpec patch is written (`variants[1].jobSpec`).
+    variant_path: Option<String>,
+    /// The Job instance names of the document.
+    job_names: Vec<String>,
 }
 
 impl Loader<'_> {
@@ -169,7 +305,6 @@ impl Loader<'_> {
     }
 
     fn scenario(mut self, doc: ScenarioDoc) -> Result<Scenario, LoadError> {
-        self.not_supported_yet("variants", doc.variants.is_some());
         self.not_supported_yet("golden", doc.golden.is_some());
 
         let version = self.version(doc.kubernetes.as_ref());
@@ -196,13 +331,26 @@ impl Loader<'_> {
                 jobs.push(t);
             }
         }
+        // Every Job instance the document names, whether or not its manifest was valid,
+        // so that a bad manifest is reported once, not again by each fault and check.
+        let names: Vec<String> = doc
+            .jobs
+            .iter()
+            .flat_map(|(name, j)| {
+                let count = j.arrivals.as_ref().map_or(1, |a| {
+                    a.count.or(a.poisson.as_ref().map(|p| p.count)).unwrap_or(1)
+                });
+                match count {
+                    1 => vec![name.clone()],
+                    n => (0..n).map(|i| format!("{name}-{i}")).collect(),
+                }
+            })
+            .collect();
+        self.job_names = names;
         let job_faults = self.faults(doc.faults.as_deref().unwrap_or(&[]), &jobs, &gates);
         let horizon_for_expect = doc.horizon.map_or(DEFAULT_HORIZON, |h| h.0);
-        let expectations = self.expectations(
-            doc.expect.as_deref().unwrap_or(&[]),
-            &jobs,
-            horizon_for_expect,
-        );
+        let expectations =
+            self.expectations(doc.expect.as_deref().unwrap_or(&[]), horizon_for_expect);
         if doc.runs == Some(0) {
             self.err("runs", "must be at least 1");
         }
@@ -234,6 +382,7 @@ impl Loader<'_> {
             }),
             warnings: self.warnings,
             expectations,
+            variant_runs: Vec::new(),
         }
         .with_name())
     }
@@ -291,15 +440,8 @@ impl Loader<'_> {
                 continue;
             };
             let job_path = format!("{path}.{key}.job");
-            let Some(template) = jobs
-                .iter()
-                .find(|t| t.instance_names().iter().any(|n| n == name))
-            else {
-                let names: Vec<String> = jobs
-                    .iter()
-                    .flat_map(|j| j.instance_names())
-                    .take(8)
-                    .collect();
+            if !self.job_names.iter().any(|n| n == name) {
+                let names: Vec<String> = self.job_names.iter().take(8).cloned().collect();
                 self.err(
                     &job_path,
                     format!(
@@ -307,6 +449,13 @@ impl Loader<'_> {
                         names.join(", ")
                     ),
                 );
+                continue;
+            }
+            // A Job whose manifest was invalid has been reported already.
+            let Some(template) = jobs
+                .iter()
+                .find(|t| t.instance_names().iter().any(|n| n == name))
+            else {
                 continue;
             };
             let action = match key {
@@ -395,24 +544,20 @@ impl Loader<'_> {
         })
     }
 
-    fn expectations(
-        &mut self,
-        docs: &[ExpectDoc],
-        jobs: &[JobTemplate],
-        horizon: SimDuration,
-    ) -> Vec<Expectation> {
-        let names: Vec<String> = jobs.iter().flat_map(|j| j.instance_names()).collect();
+    fn expectations(&mut self, docs: &[ExpectDoc], horizon: SimDuration) -> Vec<Expectation> {
+        let names = self.job_names.clone();
         let mut out = Vec::new();
         for (i, d) in docs.iter().enumerate() {
             let path = format!("expect[{i}]");
             let before = self.errors.len();
             self.not_supported_yet(&format!("{path}.sweep"), d.sweep.is_some());
             if let Some(v) = &d.variant
-                && v != "baseline"
+                && !self.variant_names.contains(v)
             {
+                let names = self.variant_names.join(", ");
                 self.err(
                     &format!("{path}.variant"),
-                    format!("no variant {v:?}; this scenario has one variant, \"baseline\""),
+                    format!("no variant {v:?} in the scenario (variants: {names})"),
                 );
             }
             let job = match &d.job {
@@ -833,6 +978,11 @@ impl Loader<'_> {
             ));
         }
         let mut value = value.clone();
+        if let Some(patch) = &self.job_spec_patch
+            && let Some(spec) = value.as_object_mut().and_then(|o| o.get_mut("spec"))
+        {
+            json_patch::merge(spec, patch);
+        }
         quantities_as_strings(&mut value);
         match value.pointer("/metadata/name").and_then(Value::as_str) {
             Some(n) if n != name => self.errors.push(src.at(
@@ -895,7 +1045,20 @@ impl Loader<'_> {
                         .strip_prefix(&format!("{}: ", e.path))
                         .unwrap_or(&full)
                         .to_string();
-                    self.errors.push(src.at(&at(&e.path), msg));
+                    // A field the variant's jobSpec patch set is reported where the
+                    // patch writes it.
+                    let in_patch = e.path.strip_prefix("spec.").filter(|rest| {
+                        self.job_spec_patch
+                            .as_ref()
+                            .is_some_and(|p| patch_sets(p, rest))
+                    });
+                    match (in_patch, &self.variant_path) {
+                        (Some(rest), Some(vp)) => {
+                            let d = self.src.at(&format!("{vp}.{rest}"), msg);
+                            self.errors.push(d);
+                        }
+                        _ => self.errors.push(src.at(&at(&e.path), msg)),
+                    }
                 }
                 None
             }
@@ -1155,6 +1318,19 @@ impl Scenario {
         self.run = Arc::new(run);
         self
     }
+}
+
+/// Whether merge patch `patch` sets the field at `path` (`a.b[0].c` -> keys a, b).
+fn patch_sets(patch: &Value, path: &str) -> bool {
+    let mut v = patch;
+    for key in path.split('.') {
+        let key = key.split('[').next().unwrap_or(key);
+        match v.get(key) {
+            Some(next) => v = next,
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Kubernetes accepts `cpu: 1` as well as `cpu: "1"`; k8s-openapi wants strings.

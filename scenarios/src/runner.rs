@@ -33,7 +33,13 @@ pub fn run(s: &Scenario, req: &RunRequest) -> Result<RunOutcome, SimError> {
         observe_at,
         ..RunOptions::default()
     };
-    simulate(s.run.clone(), &opts)
+    let spec = s.variant_run(&req.variant).unwrap_or_else(|| {
+        panic!(
+            "no variant {:?}: callers pick from Scenario::variants",
+            req.variant
+        )
+    });
+    simulate(spec.clone(), &opts)
 }
 
 /// The verdicts of one variant's run.

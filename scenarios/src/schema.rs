@@ -26,9 +26,20 @@ pub struct ScenarioDoc {
     pub cluster: ClusterDoc,
     pub jobs: IndexMap<String, JobDoc>,
     pub faults: Option<Vec<FaultDoc>>,
-    pub variants: Option<Value>,
+    pub variants: Option<Vec<VariantDoc>>,
     pub expect: Option<Vec<ExpectDoc>>,
     pub golden: Option<Value>,
+}
+
+/// One entry of `variants:`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VariantDoc {
+    pub name: String,
+    /// JSON merge patch (RFC 7396) over every Job's `.spec`.
+    pub job_spec: Option<Value>,
+    /// JSON merge patch over the whole scenario document.
+    pub patch: Option<Value>,
 }
 
 /// One entry of `faults:`: `at` and exactly one action.
