@@ -140,6 +140,13 @@ pub enum JobAction {
         /// How many.
         count: u32,
     },
+    /// API-initiated eviction (`kubectl drain` uses it) of `count` active pods: each
+    /// gets the DisruptionTarget condition (reason EvictionByEvictionAPI) and is
+    /// deleted with its grace period. No PodDisruptionBudget is modelled.
+    Evict {
+        /// How many.
+        count: u32,
+    },
 }
 
 /// One timed action on a Job.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rand_core::Rng;
 use sim_core::{Context, Model, SimTime, StreamKey, TimerToken, stream};
 
-use crate::api::{DeletionCause, JobConditionType, PodId, secs};
+use crate::api::{DeletionCause, DisruptionReason, JobConditionType, PodId, secs};
 use crate::api_server::{ApiServer, Notice};
 use crate::controller::JobController;
 use crate::garbage_collector::{self, Propagation};
@@ -130,25 +130,53 @@ impl World {
                 garbage_collector::delete_job(&mut self.api, job, Propagation::Background)
             }
             JobAction::DeletePods { count } => {
-                // Active pods in creation order; a partial Fisher-Yates shuffle drawn
-                // from the fault's own stream picks `count` of them.
-                let mut pods = self.api.job_pods[job.index()].active.clone();
-                pods.sort_by_key(|&p| self.api.pods[p].uid);
-                let mut rng = stream(
-                    ctx.seed(),
-                    &StreamKey::new("fault-delete-pods", [u64::from(i), 0, 0]),
-                );
-                let n = (count as usize).min(pods.len());
-                for k in 0..n {
-                    let span = (pods.len() - k) as u64;
-                    let pick = k + (rng.next_u64() % span) as usize;
-                    pods.swap(k, pick);
-                }
-                for &p in &pods[..n] {
+                for p in self.pick_active_pods(ctx, i, job, count) {
                     self.api.delete_pod(p, None, DeletionCause::User);
                 }
             }
+            JobAction::Evict { count } => {
+                let reason = DisruptionReason::EvictionByEvictionAPI;
+                // The DisruptionTarget condition exists from PodDisruptionConditions on.
+                let conditions = self
+                    .spec
+                    .gates
+                    .enabled(crate::version::FeatureGate::PodDisruptionConditions);
+                for p in self.pick_active_pods(ctx, i, job, count) {
+                    if conditions {
+                        self.api.update_pod(p, |pod| {
+                            pod.disruption.get_or_insert(reason);
+                        });
+                    }
+                    self.api
+                        .delete_pod(p, None, DeletionCause::Disruption(reason));
+                }
+            }
         }
+    }
+
+    /// `count` of `job`'s active pods, in creation order, picked by a partial
+    /// Fisher-Yates shuffle drawn from the stream of fault `fault`.
+    fn pick_active_pods(
+        &self,
+        ctx: &mut Context<'_, Event>,
+        fault: u32,
+        job: JobId,
+        count: u32,
+    ) -> Vec<PodId> {
+        let mut pods = self.api.job_pods[job.index()].active.clone();
+        pods.sort_by_key(|&p| self.api.pods[p].uid);
+        let mut rng = stream(
+            ctx.seed(),
+            &StreamKey::new("fault-pick-pods", [u64::from(fault), 0, 0]),
+        );
+        let n = (count as usize).min(pods.len());
+        for k in 0..n {
+            let span = (pods.len() - k) as u64;
+            let pick = k + (rng.next_u64() % span) as usize;
+            pods.swap(k, pick);
+        }
+        pods.truncate(n);
+        pods
     }
 
     /// The TTL-after-finished controller: a finished Job with `ttlSecondsAfterFinished`

@@ -399,7 +399,6 @@ impl Loader<'_> {
             let cluster_actions = [
                 ("nodeDown", f.node_down.is_some()),
                 ("drain", f.drain.is_some()),
-                ("evict", f.evict.is_some()),
                 ("preempt", f.preempt.is_some()),
                 ("kubeletRestart", f.kubelet_restart.is_some()),
                 ("nodePressure", f.node_pressure.is_some()),
@@ -410,6 +409,7 @@ impl Loader<'_> {
                 ("scale", f.scale.as_ref().map(|r| r.job.as_str())),
                 ("deleteJob", f.delete_job.as_ref().map(|r| r.job.as_str())),
                 ("deletePods", f.delete_pods.as_ref().map(|r| r.job.as_str())),
+                ("evict", f.evict.as_ref().map(|r| r.job.as_str())),
             ];
             let given: Vec<&str> = cluster_actions
                 .iter()
@@ -462,13 +462,22 @@ impl Loader<'_> {
                 "suspend" => JobAction::Suspend,
                 "resume" => JobAction::Resume,
                 "deleteJob" => JobAction::Delete,
-                "deletePods" => {
-                    let count = f.delete_pods.as_ref().map_or(1, |d| d.count.unwrap_or(1));
+                "deletePods" | "evict" => {
+                    let doc = if key == "evict" {
+                        &f.evict
+                    } else {
+                        &f.delete_pods
+                    };
+                    let count = doc.as_ref().map_or(1, |d| d.count.unwrap_or(1));
                     if count == 0 {
-                        self.err(&format!("{path}.deletePods.count"), "must be at least 1");
+                        self.err(&format!("{path}.{key}.count"), "must be at least 1");
                         continue;
                     }
-                    JobAction::DeletePods { count }
+                    if key == "evict" {
+                        JobAction::Evict { count }
+                    } else {
+                        JobAction::DeletePods { count }
+                    }
                 }
                 _ => {
                     let sc = f.scale.as_ref().expect("scale given");

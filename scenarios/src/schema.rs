@@ -53,7 +53,7 @@ pub struct FaultDoc {
     pub delete_job: Option<JobRefDoc>,
     pub node_down: Option<Value>,
     pub drain: Option<Value>,
-    pub evict: Option<Value>,
+    pub evict: Option<DeletePodsDoc>,
     pub preempt: Option<Value>,
     pub kubelet_restart: Option<Value>,
     pub node_pressure: Option<Value>,
@@ -66,7 +66,7 @@ pub struct JobRefDoc {
     pub job: String,
 }
 
-/// `deletePods: {job, count}` (count defaults to 1).
+/// `deletePods: {job, count}` and `evict: {job, count}` (count defaults to 1).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeletePodsDoc {
