@@ -332,3 +332,14 @@ fn variants_are_run_and_checked_separately_and_their_patches_validated() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn readme_shows_the_default_scenario_output_as_it_is() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let out = stdout(&jobsim(&[]));
+    assert!(
+        readme.contains(out.trim_end()),
+        "README.md's sample output is stale; it should read:\n{out}"
+    );
+}
