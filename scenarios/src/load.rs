@@ -22,8 +22,9 @@ use crate::schema::*;
 use crate::yaml::{self, SourceMap, child};
 
 /// The releases this version of jobsim simulates: 1.21 (the legacy controller) and
-/// 1.31 to the newest. 1.22 .. 1.30 mix the two controllers in ways not modelled yet.
-pub const OLDEST_SUPPORTED: u32 = 31;
+/// 1.28 to the newest (the finalizer-tracking controller with the pod-finish-time
+/// back-off). 1.22 .. 1.27 mix the two in ways not modelled yet.
+pub const OLDEST_SUPPORTED: u32 = 28;
 /// The legacy release simulated besides 1.31+.
 pub const LEGACY_SUPPORTED: u32 = 21;
 

@@ -48,10 +48,13 @@ pub struct ControllerConfig {
 }
 
 impl ControllerConfig {
-    /// `delayTerminalCondition()`: interim FailureTarget / SuccessCriteriaMet first.
+    /// `delayTerminalCondition()`: interim FailureTarget / SuccessCriteriaMet first, the
+    /// terminal condition once no pod is terminating. New in 1.31 (PR #125510); 1.28 ..
+    /// 1.30 write Failed / Complete in the sync that decides them.
     pub fn delay_terminal_condition(&self) -> bool {
-        self.gates.enabled(FeatureGate::JobManagedBy)
-            || self.gates.enabled(FeatureGate::JobPodReplacementPolicy)
+        self.version.at_least(31)
+            && (self.gates.enabled(FeatureGate::JobManagedBy)
+                || self.gates.enabled(FeatureGate::JobPodReplacementPolicy))
     }
 
     /// `trackTerminatingPods(job)`.
