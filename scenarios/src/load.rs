@@ -21,12 +21,12 @@ use crate::expect::{ConditionCheck, Expectation, MetricCheck, StatusCheck};
 use crate::schema::*;
 use crate::yaml::{self, SourceMap, child};
 
-/// The releases this version of jobsim simulates: 1.21 (the legacy controller) and
-/// 1.28 to the newest (the finalizer-tracking controller with the pod-finish-time
-/// back-off). 1.22 .. 1.27 mix the two in ways not modelled yet.
+/// The releases this version of jobsim simulates: 1.21 .. 1.24 (the legacy controller)
+/// and 1.28 to the newest (the finalizer-tracking controller with the pod-finish-time
+/// back-off). 1.25 .. 1.27 mix the two in ways not modelled yet.
 pub const OLDEST_SUPPORTED: u32 = 28;
-/// The legacy release simulated besides 1.31+.
-pub const LEGACY_SUPPORTED: u32 = 21;
+/// The legacy releases simulated besides 1.28+.
+pub const LEGACY_SUPPORTED: std::ops::RangeInclusive<u32> = 21..=24;
 
 /// The run stops here when the scenario gives no `horizon`.
 pub const DEFAULT_HORIZON: SimDuration = SimDuration::from_hours(24);
@@ -738,12 +738,14 @@ impl Loader<'_> {
             .and_then(|m| m.parse::<u32>().ok())
             .and_then(KubeVersion::new);
         match minor {
-            Some(v) if v.minor() >= OLDEST_SUPPORTED || v.minor() == LEGACY_SUPPORTED => v,
+            Some(v) if v.minor() >= OLDEST_SUPPORTED || LEGACY_SUPPORTED.contains(&v.minor()) => v,
             Some(v) => {
                 self.err(
                     "kubernetes",
                     format!(
-                        "{v}: not supported yet (this version of jobsim simulates 1.{LEGACY_SUPPORTED} and 1.{OLDEST_SUPPORTED} to {})",
+                        "{v}: not supported yet (this version of jobsim simulates 1.{} to 1.{} and 1.{OLDEST_SUPPORTED} to {})",
+                        LEGACY_SUPPORTED.start(),
+                        LEGACY_SUPPORTED.end(),
                         KubeVersion::NEWEST
                     ),
                 );
@@ -753,7 +755,9 @@ impl Loader<'_> {
                 self.err(
                     "kubernetes",
                     format!(
-                        "unknown release {text:?}; expected \"1.{LEGACY_SUPPORTED}\" or \"1.{OLDEST_SUPPORTED}\" .. \"{}\"",
+                        "unknown release {text:?}; expected \"1.{}\" .. \"1.{}\" or \"1.{OLDEST_SUPPORTED}\" .. \"{}\"",
+                        LEGACY_SUPPORTED.start(),
+                        LEGACY_SUPPORTED.end(),
                         KubeVersion::NEWEST
                     ),
                 );
@@ -774,6 +778,14 @@ impl Loader<'_> {
                 Ok(g) => {
                     if let Err(e) = gates.set(version, g, on) {
                         self.err(&path, e);
+                    } else if g == FeatureGate::JobTrackingWithFinalizers
+                        && on
+                        && !version.at_least(OLDEST_SUPPORTED)
+                    {
+                        self.err(
+                            &path,
+                            format!("finalizer tracking in {version}: not supported yet (jobsim models the {version} controller without it)"),
+                        );
                     }
                 }
                 Err(e) => self.err(&path, e),

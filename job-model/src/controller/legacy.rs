@@ -1,4 +1,6 @@
-//! The v1.21 Job controller (`pkg/controller/job/job_controller.go` at release-1.21):
+//! The legacy Job controller of 1.21 .. 1.24 (`pkg/controller/job/job_controller.go`
+//! at release-1.21; 1.22 .. 1.24 differ as noted where they do, modelled on their latest
+//! patch releases, where JobTrackingWithFinalizers is off by default):
 //! no tracking finalizers, counts taken from the pods that exist, terminal conditions
 //! written at once, and the pod-failure back-off taken from the work queue's
 //! rate limiter (k8s-job-semantics.md §4.8, §5.2).
@@ -51,6 +53,11 @@ impl JobController {
         }
     }
 
+    /// Whether the deadline is re-armed on every sync (1.22+, latest patch releases).
+    fn ads_every_sync(&self) -> bool {
+        self.cfg.version.at_least(22)
+    }
+
     /// `processNextWorkItem` around the v1.21 `syncJob`.
     pub(crate) fn sync_job_legacy(&mut self, api: &mut ApiServer, ctx: Ctx<'_, '_>, id: JobId) {
         let result = self.legacy_sync(api, ctx, id);
@@ -94,7 +101,9 @@ impl JobController {
         // suspended.
         if status.start_time.is_none() && !spec.suspend {
             status.start_time = Some(api_time(now));
-            if let Some(ads) = spec.active_deadline_seconds {
+            // 1.21 sets the deadline timer once, here; 1.22+ (PR #110294, in the
+            // latest patch releases) re-arms it on every sync below.
+            if let (Some(ads), false) = (spec.active_deadline_seconds, self.ads_every_sync()) {
                 self.enqueue_after(ctx, id, secs(ads));
             }
         }
@@ -118,6 +127,15 @@ impl JobController {
                 "Job was active longer than specified deadline",
             ))
         } else {
+            if let (true, Some(ads), Some(start), false) = (
+                self.ads_every_sync(),
+                spec.active_deadline_seconds,
+                status.start_time,
+                spec.suspend,
+            ) {
+                let left = secs(ads).saturating_sub(now - start);
+                self.enqueue_after(ctx, id, left);
+            }
             None
         };
 
@@ -206,7 +224,20 @@ impl JobController {
         // A new success resets the back-off.
         let mut forget = status.succeeded < succeeded;
         let mut failed_pods_detected = false;
-        if old != (active, succeeded, failed) || conditions_changed {
+        // status.ready (JobReadyPods, beta from 1.24): the Ready active pods.
+        let ready = self
+            .cfg
+            .gates
+            .enabled(crate::version::FeatureGate::JobReadyPods)
+            .then(|| {
+                if active == 0 {
+                    0
+                } else {
+                    api.job_pods[id.index()].ready_active
+                }
+            });
+        if old != (active, succeeded, failed) || conditions_changed || ready != status.ready {
+            status.ready = ready;
             status.active = active;
             status.succeeded = succeeded;
             status.failed = failed;

@@ -73,10 +73,21 @@ impl ControllerConfig {
         }
     }
 
-    /// The v1.21 controller: no tracking finalizers, counts from existing pods,
-    /// queue-based back-off, terminal conditions at once (k8s-job-semantics.md §4.8).
+    /// The legacy controller (1.21 .. 1.24, where JobTrackingWithFinalizers is off):
+    /// counts from existing pods, queue-based back-off, terminal conditions at once
+    /// (k8s-job-semantics.md §4.8).
     pub fn legacy(&self) -> bool {
-        !self.version.at_least(22)
+        !self.gates.enabled(FeatureGate::JobTrackingWithFinalizers)
+    }
+
+    /// 1.24 batches pod events by 1 s (podUpdateBatchPeriod, with JobReadyPods on);
+    /// 1.21 .. 1.23 enqueue them at once.
+    fn legacy_pod_event_delay(&self) -> SimDuration {
+        if self.gates.enabled(FeatureGate::JobReadyPods) {
+            self.sync_batch_period
+        } else {
+            SimDuration::ZERO
+        }
     }
 
     /// Whether `manageJob` reports `active = 0` while the back-off holds creations
@@ -221,7 +232,7 @@ impl JobController {
             let delay = if pod_failed {
                 self.legacy_get_backoff(job)
             } else {
-                SimDuration::ZERO
+                self.cfg.legacy_pod_event_delay()
             };
             self.enqueue_after(ctx, job, delay);
         } else {
