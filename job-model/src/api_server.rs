@@ -7,6 +7,8 @@
 //! therefore react to a write the way informers do: after the fact, never in the
 //! middle of another component's work.
 
+use std::collections::BTreeSet;
+
 use sim_core::{SimDuration, SimTime};
 
 use crate::api::{
@@ -78,6 +80,8 @@ pub struct ApiServer {
     pub nodes: Vec<Node>,
     /// Free resources of every node, for the scheduler's search.
     pub free_index: NodeFreeIndex,
+    /// The pods bound to each node and still in the store, by uid.
+    pub node_pods: Vec<BTreeSet<(u64, PodId)>>,
     /// Kubernetes events.
     pub recorder: EventRecorder,
     /// Pod-time accounting of pods that left the store.
@@ -94,6 +98,7 @@ impl ApiServer {
     pub fn new(nodes: Vec<Node>, finalizer_tracking: bool) -> Self {
         ApiServer {
             free_index: NodeFreeIndex::new(nodes.iter().map(Node::free)),
+            node_pods: vec![BTreeSet::new(); nodes.len()],
             now: SimTime::ZERO,
             jobs: Vec::new(),
             job_pods: Vec::new(),
@@ -105,6 +110,19 @@ impl ApiServer {
             finalizer_tracking,
             next_uid: 1,
         }
+    }
+
+    /// The pods on `node`, in creation order.
+    pub fn pods_on(&self, node: NodeId) -> Vec<PodId> {
+        self.node_pods[node.0 as usize]
+            .iter()
+            .map(|&(_, p)| p)
+            .collect()
+    }
+
+    /// Marks a node changed for the scheduler (taints, readiness, cordon).
+    pub fn node_changed(&mut self, node: NodeId) {
+        self.outbox.push(Notice::NodeResourcesFreed(node));
     }
 
     /// Keeps [`Self::free_index`] in step with a node's allocations.
@@ -312,6 +330,8 @@ impl ApiServer {
     pub fn bind_pod(&mut self, id: PodId, node: NodeId) {
         let now = self.now;
         let requests = self.pods[id].requests;
+        let uid = self.pods[id].uid;
+        self.node_pods[node.0 as usize].insert((uid, id));
         self.nodes[node.0 as usize].allocated += requests;
         self.refresh_free(node);
         self.update_pod(id, |p| {
@@ -387,6 +407,9 @@ impl ApiServer {
         let rule = free_rule(&self.jobs[job.index()], self.finalizer_tracking);
         self.job_pods[job.index()].update(&mut self.pods, id, Some(last), None, &rule);
         let mut pod = self.pods.remove(id).expect("present");
+        if let Some(node) = pod.node {
+            self.node_pods[node.0 as usize].remove(&(pod.uid, id));
+        }
         if pod.released_at.is_none()
             && let Some(node) = pod.node
         {

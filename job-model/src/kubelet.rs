@@ -85,6 +85,13 @@ impl Kubelet {
         pod: PodId,
         behavior: &Behavior,
     ) {
+        // A kubelet that is down does not see the binding until it comes back.
+        if api.pods[pod]
+            .node
+            .is_some_and(|n| !api.nodes[n.0 as usize].kubelet_up)
+        {
+            return;
+        }
         let now = ctx.now();
         let seed = ctx.seed();
         let startup = {
@@ -247,6 +254,10 @@ impl Kubelet {
     ) {
         let Some(p) = api.pods.get(pod) else { return };
         if p.node.is_none() || p.phase.is_terminal() {
+            return;
+        }
+        // On a machine that is down nothing terminates the pod until it comes back.
+        if p.node.is_some_and(|n| !api.nodes[n.0 as usize].kubelet_up) {
             return;
         }
         let now = ctx.now();

@@ -17,6 +17,7 @@ pub mod garbage_collector;
 pub mod kubelet;
 pub mod metrics;
 pub mod node_index;
+pub mod node_lifecycle;
 pub mod run;
 pub mod scheduler;
 pub mod store;

@@ -9,7 +9,7 @@ use sim_core::{
     stream,
 };
 
-use crate::api::{JobConditionType, JobSpec, JobStatus, Node, Resources, Taint, api_time};
+use crate::api::{JobConditionType, JobSpec, JobStatus, Node, NodeId, Resources, Taint, api_time};
 use crate::api_server::ApiServer;
 use crate::controller::{ControllerConfig, JobController};
 use crate::events::RecordedEvent;
@@ -60,6 +60,60 @@ pub struct NodePool {
     pub taints: Vec<Taint>,
     /// Price of one node per hour, for cost reports.
     pub price_per_hour: Option<f64>,
+    /// Stochastic failures of each node of the pool.
+    pub failures: Option<NodeFailures>,
+}
+
+/// `failures:` of a node pool: each node fails after an exponential up-time with mean
+/// `mtbf` and stays down for a `downtime` drawn from the distribution, over and over.
+/// The draws come from the node's own stream, so every variant sees the same outages.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeFailures {
+    /// Mean time between failures (exponential up-times).
+    pub mtbf: SimDuration,
+    /// How long a failed node stays down.
+    pub downtime: Distribution,
+}
+
+/// Which nodes a node fault acts on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NodeTarget {
+    /// One named node (`default-3`).
+    Node(String),
+    /// `count` nodes of the pool that are up at that time, drawn from the fault's stream.
+    Pool {
+        /// Pool name.
+        pool: String,
+        /// How many.
+        count: u32,
+    },
+}
+
+/// An action of the timeline on nodes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NodeAction {
+    /// The machine stops (no heartbeats, containers gone); back after `duration`, or
+    /// never (the cloud provider then deletes the Node object).
+    Down {
+        /// Which nodes.
+        target: NodeTarget,
+        /// How long; `None` is for good.
+        duration: Option<SimDuration>,
+    },
+    /// `kubectl drain`: cordon, then evict every pod through the Eviction API.
+    Drain {
+        /// The node.
+        node: String,
+    },
+}
+
+/// One timed action on nodes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeFault {
+    /// When, from the start of the run.
+    pub at: SimDuration,
+    /// What.
+    pub action: NodeAction,
 }
 
 /// When instances of a Job are created.
@@ -179,6 +233,8 @@ pub struct RunSpec {
     pub jobs: Vec<JobTemplate>,
     /// Actions on Jobs, in timeline order.
     pub job_faults: Vec<JobFault>,
+    /// Actions on nodes, in timeline order.
+    pub node_faults: Vec<NodeFault>,
 }
 
 /// Per-run options.
@@ -409,6 +465,21 @@ pub fn simulate(spec: Arc<RunSpec>, opts: &RunOptions) -> Result<RunOutcome, Sim
             sim.schedule(at, Event::JobFault(i as u32));
         }
     }
+    for (i, f) in spec.node_faults.iter().enumerate() {
+        let at = SimTime::ZERO + f.at;
+        if at <= horizon {
+            sim.schedule(at, Event::NodeFault(i as u32));
+        }
+    }
+    for (at, node, down_for) in node_outages(&spec, opts.seed, horizon) {
+        sim.schedule(
+            at,
+            Event::NodeDown {
+                node,
+                down_ms: down_for.as_millis(),
+            },
+        );
+    }
     let mut observe = opts.observe_at.clone();
     observe.sort_unstable();
     observe.dedup();
@@ -426,6 +497,40 @@ pub fn simulate(spec: Arc<RunSpec>, opts: &RunOptions) -> Result<RunOutcome, Sim
     let stats = sim.run_until(horizon)?;
     let world = sim.into_model();
     finish(world, opts.seed, stats.events, horizon, snapshots)
+}
+
+/// The stochastic outages of every node of pools with `failures`, up to the horizon:
+/// (start, node, duration), drawn from the stream keyed by (pool, node ordinal).
+fn node_outages(
+    spec: &RunSpec,
+    seed: u64,
+    horizon: SimTime,
+) -> Vec<(SimTime, NodeId, SimDuration)> {
+    let mut out = Vec::new();
+    let mut first = 0u32;
+    for p in &spec.node_pools {
+        if let Some(f) = &p.failures {
+            let up = Distribution::Exponential { mean: f.mtbf };
+            for i in 0..p.count {
+                let mut rng = stream(
+                    seed,
+                    &StreamKey::new("node-failures", [name_key(&p.name), u64::from(i), 0]),
+                );
+                let mut t = SimTime::ZERO;
+                loop {
+                    t += up.sample(&mut rng);
+                    if t > horizon {
+                        break;
+                    }
+                    let down = f.downtime.sample(&mut rng).max(SimDuration::from_millis(1));
+                    out.push((t, NodeId(first + i), down));
+                    t += down;
+                }
+            }
+        }
+        first += p.count;
+    }
+    out
 }
 
 fn build_nodes(spec: &RunSpec) -> Vec<Node> {
@@ -446,6 +551,8 @@ fn build_nodes(spec: &RunSpec) -> Vec<Node> {
                 taints: p.taints.clone(),
                 ready: true,
                 exists: true,
+                kubelet_up: true,
+                epoch: 0,
             });
         }
     }

@@ -83,6 +83,7 @@ pub fn run_spec(jobs: Vec<(JobSpec, Behavior)>, nodes: u32) -> Arc<RunSpec> {
             labels: BTreeMap::new(),
             taints: vec![],
             price_per_hour: None,
+            failures: None,
         }],
         jobs: jobs
             .into_iter()
@@ -96,5 +97,6 @@ pub fn run_spec(jobs: Vec<(JobSpec, Behavior)>, nodes: u32) -> Arc<RunSpec> {
             })
             .collect(),
         job_faults: vec![],
+        node_faults: vec![],
     })
 }

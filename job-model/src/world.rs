@@ -8,12 +8,12 @@ use std::sync::Arc;
 use rand_core::Rng;
 use sim_core::{Context, Model, SimTime, StreamKey, TimerToken, stream};
 
-use crate::api::{DeletionCause, DisruptionReason, JobConditionType, PodId, secs};
+use crate::api::{DeletionCause, DisruptionReason, JobConditionType, NodeId, PodId, secs};
 use crate::api_server::{ApiServer, Notice};
 use crate::controller::JobController;
 use crate::garbage_collector::{self, Propagation};
 use crate::kubelet::Kubelet;
-use crate::run::{Arrival, JobAction, RunSpec};
+use crate::run::{Arrival, JobAction, NodeAction, NodeTarget, RunSpec};
 use crate::scheduler::{Constraints, Scheduler};
 use crate::store::JobId;
 use crate::workload::ContainerExit;
@@ -27,6 +27,30 @@ pub enum Event {
     JobFault(u32),
     /// The TTL-after-finished controller deletes the Job.
     TtlExpired(JobId),
+    /// An action of the scenario's timeline on nodes (index into `RunSpec::node_faults`).
+    NodeFault(u32),
+    /// A machine stops for `down_ms` (`node_lifecycle::FOREVER`: for good).
+    NodeDown {
+        /// The node.
+        node: NodeId,
+        /// How long.
+        down_ms: u64,
+    },
+    /// The machine of this outage (epoch) is back.
+    NodeUp(NodeId, u32),
+    /// `nodeMonitorGracePeriod` after the outage (epoch) began.
+    NodeNotReady(NodeId, u32),
+    /// The taint manager's eviction of a pod from a NotReady node.
+    TaintEviction {
+        /// The pod.
+        pod: PodId,
+        /// Its node.
+        node: NodeId,
+        /// The node's outage.
+        epoch: u32,
+    },
+    /// PodGC's pass over the pods of a deleted node.
+    PodGc(NodeId),
     /// The Job controller's worker syncs the Job.
     JobSync(JobId),
     /// A delayed work-queue entry becomes ready.
@@ -80,6 +104,8 @@ pub struct World {
     by_name: BTreeMap<String, JobId>,
     /// Jobs whose TTL-after-finished deletion is scheduled.
     ttl_scheduled: Vec<bool>,
+    /// Nodes whose current outage is for good.
+    pub(crate) gone_for_good: Vec<bool>,
 }
 
 impl World {
@@ -90,6 +116,7 @@ impl World {
         kubelet: Kubelet,
         arrivals: Vec<Arrival>,
     ) -> Self {
+        let spec_nodes = api.nodes.len();
         World {
             spec,
             api,
@@ -101,6 +128,60 @@ impl World {
             notices: Vec::new(),
             by_name: BTreeMap::new(),
             ttl_scheduled: Vec::new(),
+            gone_for_good: vec![false; spec_nodes],
+        }
+    }
+
+    /// Resolves a node fault's target to nodes.
+    fn node_fault(&mut self, ctx: &mut Context<'_, Event>, i: u32) {
+        let fault = self.spec.node_faults[i as usize].clone();
+        let by_name = |w: &World, name: &str| {
+            w.api
+                .nodes
+                .iter()
+                .position(|n| n.name == name)
+                .map(|k| NodeId(k as u32))
+        };
+        match fault.action {
+            NodeAction::Drain { node } => {
+                if let Some(n) = by_name(self, &node) {
+                    self.drain(n);
+                }
+            }
+            NodeAction::Down { target, duration } => {
+                let down_ms = duration.map_or(crate::node_lifecycle::FOREVER, |d| d.as_millis());
+                let nodes: Vec<NodeId> = match target {
+                    NodeTarget::Node(name) => by_name(self, &name).into_iter().collect(),
+                    NodeTarget::Pool { pool, count } => {
+                        let Some(pool) = self.spec.node_pools.iter().position(|p| p.name == pool)
+                        else {
+                            return;
+                        };
+                        let mut up: Vec<NodeId> = (0..self.api.nodes.len() as u32)
+                            .map(NodeId)
+                            .filter(|n| {
+                                let node = &self.api.nodes[n.0 as usize];
+                                node.pool == pool && node.exists && node.kubelet_up
+                            })
+                            .collect();
+                        let mut rng = stream(
+                            ctx.seed(),
+                            &StreamKey::new("fault-pick-nodes", [u64::from(i), 0, 0]),
+                        );
+                        let n = (count as usize).min(up.len());
+                        for k in 0..n {
+                            let span = (up.len() - k) as u64;
+                            let pick = k + (rng.next_u64() % span) as usize;
+                            up.swap(k, pick);
+                        }
+                        up.truncate(n);
+                        up
+                    }
+                };
+                for n in nodes {
+                    self.node_down(ctx, n, down_ms);
+                }
+            }
         }
     }
 
@@ -316,6 +397,12 @@ impl Model for World {
         match event {
             Event::JobArrival(i) => self.job_arrives(i),
             Event::JobFault(i) => self.job_fault(ctx, i),
+            Event::NodeFault(i) => self.node_fault(ctx, i),
+            Event::NodeDown { node, down_ms } => self.node_down(ctx, node, down_ms),
+            Event::NodeUp(node, epoch) => self.node_up(ctx, node, epoch),
+            Event::NodeNotReady(node, epoch) => self.node_not_ready(ctx, node, epoch),
+            Event::TaintEviction { pod, node, epoch } => self.taint_eviction(pod, node, epoch),
+            Event::PodGc(node) => self.pod_gc(ctx, node),
             Event::TtlExpired(job) => {
                 garbage_collector::delete_job(&mut self.api, job, Propagation::Foreground)
             }

@@ -8,7 +8,10 @@ use job_model::api::{
     CompletionMode, ConditionStatus, JobConditionType, Quantity, Resources, Taint, TaintEffect,
 };
 use job_model::controller::indexed_job_utils::OrderedIntervals;
-use job_model::run::{Arrivals, ControlPlane, JobAction, JobFault, JobTemplate, NodePool, RunSpec};
+use job_model::run::{
+    Arrivals, ControlPlane, JobAction, JobFault, JobTemplate, NodeAction, NodeFailures, NodeFault,
+    NodePool, NodeTarget, RunSpec,
+};
 use job_model::version::{FeatureGate, FeatureGates, KubeVersion};
 use job_model::workload::{
     Behavior, BehaviorOverride, ContainerExit, FailureMode, ScriptedRun, TerminationBehavior,
@@ -349,6 +352,7 @@ impl Loader<'_> {
             .collect();
         self.job_names = names;
         let job_faults = self.faults(doc.faults.as_deref().unwrap_or(&[]), &jobs, &gates);
+        let node_faults = self.node_faults(doc.faults.as_deref().unwrap_or(&[]), &node_pools);
         let horizon_for_expect = doc.horizon.map_or(DEFAULT_HORIZON, |h| h.0);
         let expectations =
             self.expectations(doc.expect.as_deref().unwrap_or(&[]), horizon_for_expect);
@@ -380,6 +384,7 @@ impl Loader<'_> {
                 node_pools,
                 jobs,
                 job_faults,
+                node_faults,
             }),
             warnings: self.warnings,
             expectations,
@@ -400,6 +405,8 @@ impl Loader<'_> {
             let cluster_actions = [
                 ("nodeDown", f.node_down.is_some()),
                 ("drain", f.drain.is_some()),
+            ];
+            let unsupported = [
                 ("preempt", f.preempt.is_some()),
                 ("kubeletRestart", f.kubelet_restart.is_some()),
                 ("nodePressure", f.node_pressure.is_some()),
@@ -414,6 +421,7 @@ impl Loader<'_> {
             ];
             let given: Vec<&str> = cluster_actions
                 .iter()
+                .chain(unsupported.iter())
                 .filter(|(_, p)| *p)
                 .map(|(k, _)| *k)
                 .chain(
@@ -433,7 +441,7 @@ impl Loader<'_> {
                 );
                 continue;
             }
-            for (key, present) in cluster_actions {
+            for (key, present) in unsupported {
                 self.not_supported_yet(&format!("{path}.{key}"), present);
             }
             let Some((key, Some(name))) = job_actions.iter().find(|(_, j)| j.is_some()).copied()
@@ -493,6 +501,99 @@ impl Loader<'_> {
                 job: name.to_string(),
                 action,
             });
+        }
+        out
+    }
+
+    /// The node actions of the timeline, each naming nodes and pools that exist.
+    fn node_faults(&mut self, docs: &[FaultDoc], pools: &[NodePool]) -> Vec<NodeFault> {
+        let node_exists = |name: &str| {
+            pools.iter().any(|p| {
+                name.strip_prefix(&format!("{}-", p.name))
+                    .and_then(|i| i.parse::<u32>().ok())
+                    .is_some_and(|i| {
+                        i < p.count && i.to_string().len() == name.len() - p.name.len() - 1
+                    })
+            })
+        };
+        let mut out = Vec::new();
+        for (i, f) in docs.iter().enumerate() {
+            let path = format!("faults[{i}]");
+            if let Some(d) = &f.drain {
+                if !node_exists(&d.node) {
+                    self.err(
+                        &format!("{path}.drain.node"),
+                        format!("no node {:?} in the cluster (nodes are <pool>-<i>)", d.node),
+                    );
+                    continue;
+                }
+                out.push(NodeFault {
+                    at: f.at.0,
+                    action: NodeAction::Drain {
+                        node: d.node.clone(),
+                    },
+                });
+            }
+            if let Some(d) = &f.node_down {
+                let p = format!("{path}.nodeDown");
+                let target = match (&d.node, &d.pool, d.count) {
+                    (Some(node), None, None) => {
+                        if !node_exists(node) {
+                            self.err(
+                                &format!("{p}.node"),
+                                format!("no node {node:?} in the cluster (nodes are <pool>-<i>)"),
+                            );
+                            continue;
+                        }
+                        NodeTarget::Node(node.clone())
+                    }
+                    (None, Some(pool), count) => {
+                        let Some(pl) = pools.iter().find(|x| &x.name == pool) else {
+                            let names: Vec<&str> = pools.iter().map(|x| x.name.as_str()).collect();
+                            self.err(
+                                &format!("{p}.pool"),
+                                format!("no node pool {pool:?} (pools: {})", names.join(", ")),
+                            );
+                            continue;
+                        };
+                        let count = count.unwrap_or(1);
+                        if count == 0 || count > pl.count {
+                            self.err(
+                                &format!("{p}.count"),
+                                format!(
+                                    "{count}: must be between 1 and the pool's {} nodes",
+                                    pl.count
+                                ),
+                            );
+                            continue;
+                        }
+                        NodeTarget::Pool {
+                            pool: pool.clone(),
+                            count,
+                        }
+                    }
+                    _ => {
+                        self.err(&p, "give `node`, or `pool` with an optional `count`");
+                        continue;
+                    }
+                };
+                if let Some(d) = d.down_for
+                    && d.0.is_zero()
+                {
+                    self.err(
+                        &format!("{p}.for"),
+                        "must be greater than 0s (leave `for` out: gone for good)",
+                    );
+                    continue;
+                }
+                out.push(NodeFault {
+                    at: f.at.0,
+                    action: NodeAction::Down {
+                        target,
+                        duration: d.down_for.map(|d| d.0),
+                    },
+                });
+            }
         }
         out
     }
@@ -836,7 +937,16 @@ impl Loader<'_> {
                 format!("pool name {name:?} must be a DNS-1123 label (lower-case letters, digits, '-'): node names are <pool>-<i>"),
             );
         }
-        self.not_supported_yet(&format!("{path}.failures"), p.failures.is_some());
+        let failures = p.failures.as_ref().and_then(|f| {
+            if f.mtbf.0.is_zero() {
+                self.err(&format!("{path}.failures.mtbf"), "must be greater than 0s");
+                return None;
+            }
+            Some(NodeFailures {
+                mtbf: f.mtbf.0,
+                downtime: f.downtime.0.clone(),
+            })
+        });
         let cpu = p
             .capacity
             .cpu
@@ -890,6 +1000,7 @@ impl Loader<'_> {
                 .collect(),
             taints,
             price_per_hour: p.price_per_hour,
+            failures,
         }
     }
 

@@ -31,6 +31,32 @@ pub struct ScenarioDoc {
     pub golden: Option<Value>,
 }
 
+/// `failures:` of a node pool.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeFailuresDoc {
+    pub mtbf: Dur,
+    pub downtime: Dist,
+}
+
+/// `nodeDown: {pool, count, for}` or `{node, for}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeDownDoc {
+    pub pool: Option<String>,
+    pub count: Option<u32>,
+    pub node: Option<String>,
+    #[serde(rename = "for")]
+    pub down_for: Option<Dur>,
+}
+
+/// `drain: {node}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeRefDoc {
+    pub node: String,
+}
+
 /// One entry of `variants:`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -51,8 +77,8 @@ pub struct FaultDoc {
     pub resume: Option<JobRefDoc>,
     pub scale: Option<ScaleDoc>,
     pub delete_job: Option<JobRefDoc>,
-    pub node_down: Option<Value>,
-    pub drain: Option<Value>,
+    pub node_down: Option<NodeDownDoc>,
+    pub drain: Option<NodeRefDoc>,
     pub evict: Option<DeletePodsDoc>,
     pub preempt: Option<Value>,
     pub kubelet_restart: Option<Value>,
@@ -347,7 +373,7 @@ pub struct NodePoolDoc {
     pub price_per_hour: Option<f64>,
     pub labels: Option<IndexMap<String, String>>,
     pub taints: Option<Vec<TaintDoc>>,
-    pub failures: Option<Value>,
+    pub failures: Option<NodeFailuresDoc>,
 }
 
 #[derive(Debug, Deserialize)]

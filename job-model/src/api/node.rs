@@ -81,6 +81,11 @@ pub struct Node {
     pub ready: bool,
     /// The Node object exists (false after deletion).
     pub exists: bool,
+    /// The machine and its kubelet are up (heartbeats reach the control plane).
+    pub kubelet_up: bool,
+    /// Bumped whenever the node goes down or comes back, so timers set for one
+    /// outage (NotReady after the grace period, taint evictions) expire with it.
+    pub epoch: u32,
 }
 
 impl Node {

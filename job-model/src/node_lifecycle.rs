@@ -1,0 +1,255 @@
+//! Nodes failing and coming back, as the control plane sees it (k8s-job-semantics.md
+//! §9.5, §9.6): the node lifecycle controller marks a silent node Ready=Unknown after
+//! `nodeMonitorGracePeriod` and taints it `node.kubernetes.io/unreachable` (NoExecute
+//! and NoSchedule); the taint manager evicts each pod when its toleration runs out
+//! (DisruptionTarget DeletionByTaintManager); a node gone for good is deleted by the
+//! cloud provider and PodGC then fails and force-deletes its pods (DeletionByPodGC);
+//! a node that comes back is Ready again and its kubelet reconciles the pods it held.
+//! Drain cordons a node and evicts its pods through the Eviction API.
+
+use sim_core::{Context, SimDuration, SimTime};
+
+use crate::api::manifest::TAINT_NODE_UNREACHABLE;
+use crate::api::{
+    ContainerState, DeletionCause, DisruptionReason, NodeId, PodId, PodPhase, Taint, TaintEffect,
+    Toleration, WaitingReason,
+};
+use crate::version::FeatureGate;
+use crate::workload::ContainerExit;
+use crate::world::{Event, World};
+
+/// PodGC's period (`gcCheckPeriod`).
+pub const POD_GC_PERIOD: SimDuration = SimDuration::from_secs(20);
+/// How long PodGC waits after first seeing a node missing (`quarantineTime`).
+pub const POD_GC_QUARANTINE: SimDuration = SimDuration::from_secs(40);
+/// Exit code of a container lost with its machine (the kubelet reports it unknown).
+pub const EXIT_LOST: i32 = 137;
+
+/// `down_ms` of [`Event::NodeDown`] for a node that never comes back.
+pub const FOREVER: u64 = u64::MAX;
+
+type Ctx<'a, 'b> = &'a mut Context<'b, Event>;
+
+/// Upstream `getMinTolerationTime` over the tolerations matching `taint`: `None` when
+/// the pod tolerates it forever, `Some(0)` when it does not tolerate it at all.
+pub fn toleration_time(tolerations: &[Toleration], taint: &Taint) -> Option<SimDuration> {
+    let matching: Vec<&Toleration> = tolerations.iter().filter(|t| t.tolerates(taint)).collect();
+    if matching.is_empty() {
+        return Some(SimDuration::ZERO);
+    }
+    matching
+        .iter()
+        .filter_map(|t| t.toleration_seconds)
+        .min()
+        .map(|s| SimDuration::from_secs(s.max(0) as u64))
+}
+
+impl World {
+    fn disruption_conditions(&self) -> bool {
+        self.spec
+            .gates
+            .enabled(FeatureGate::PodDisruptionConditions)
+    }
+
+    /// The machine stops: the kubelet's timers for its pods die with it.
+    pub(crate) fn node_down(&mut self, ctx: Ctx<'_, '_>, node: NodeId, down_ms: u64) {
+        let n = &mut self.api.nodes[node.0 as usize];
+        if !n.exists || !n.kubelet_up {
+            return;
+        }
+        n.kubelet_up = false;
+        n.epoch += 1;
+        let epoch = n.epoch;
+        for p in self.api.pods_on(node) {
+            self.api.pods[p].kubelet_generation += 1;
+        }
+        let grace = self.spec.control_plane.node_monitor_grace_period;
+        ctx.schedule(ctx.now() + grace, Event::NodeNotReady(node, epoch));
+        if down_ms != FOREVER {
+            ctx.schedule(
+                ctx.now() + SimDuration::from_millis(down_ms),
+                Event::NodeUp(node, epoch),
+            );
+        } else {
+            self.gone_for_good[node.0 as usize] = true;
+        }
+    }
+
+    /// No heartbeat for the grace period: Ready=Unknown, unreachable taints, pods not
+    /// Ready, and the taint manager's timers.
+    pub(crate) fn node_not_ready(&mut self, ctx: Ctx<'_, '_>, node: NodeId, epoch: u32) {
+        let now = ctx.now();
+        let n = &mut self.api.nodes[node.0 as usize];
+        if n.epoch != epoch || n.kubelet_up || !n.exists {
+            return;
+        }
+        n.ready = false;
+        let no_execute = Taint {
+            key: TAINT_NODE_UNREACHABLE.into(),
+            value: String::new(),
+            effect: TaintEffect::NoExecute,
+            time_added: Some(now),
+        };
+        n.taints.push(no_execute.clone());
+        n.taints.push(Taint {
+            effect: TaintEffect::NoSchedule,
+            time_added: None,
+            ..no_execute.clone()
+        });
+        self.api.node_changed(node);
+        for p in self.api.pods_on(node) {
+            let pod = &self.api.pods[p];
+            if pod.phase.is_terminal() {
+                continue;
+            }
+            if pod.ready {
+                self.api.update_pod(p, |pod| {
+                    pod.ready = false;
+                    pod.ready_transition = Some(crate::api::api_time(now));
+                });
+            }
+            let pod = &self.api.pods[p];
+            if pod.deletion_timestamp.is_some() {
+                continue;
+            }
+            let tolerations = &self.api.jobs[pod.job.index()].spec.template.tolerations;
+            if let Some(wait) = toleration_time(tolerations, &no_execute) {
+                ctx.schedule(
+                    now + wait,
+                    Event::TaintEviction {
+                        pod: p,
+                        node,
+                        epoch,
+                    },
+                );
+            }
+        }
+        if self.gone_for_good[node.0 as usize] {
+            // The cloud provider's node lifecycle controller deletes the Node of a
+            // machine that no longer exists once it is NotReady.
+            self.api.nodes[node.0 as usize].exists = false;
+            self.api.node_changed(node);
+            let next_tick = SimTime::from_millis(
+                (now.as_millis() / POD_GC_PERIOD.as_millis() + 1) * POD_GC_PERIOD.as_millis(),
+            );
+            ctx.schedule(next_tick + POD_GC_QUARANTINE, Event::PodGc(node));
+        }
+    }
+
+    /// The taint manager evicts a pod whose toleration of the NoExecute taint ran out.
+    pub(crate) fn taint_eviction(&mut self, pod: PodId, node: NodeId, epoch: u32) {
+        let n = &self.api.nodes[node.0 as usize];
+        if n.epoch != epoch || n.kubelet_up {
+            return;
+        }
+        let Some(p) = self.api.pods.get(pod) else {
+            return;
+        };
+        if p.node != Some(node) || p.deletion_timestamp.is_some() || p.phase.is_terminal() {
+            return;
+        }
+        self.evict(pod, DisruptionReason::DeletionByTaintManager);
+    }
+
+    /// DisruptionTarget (when the release has it) and a graceful DELETE.
+    pub(crate) fn evict(&mut self, pod: PodId, reason: DisruptionReason) {
+        if self.disruption_conditions() {
+            self.api.update_pod(pod, |p| {
+                p.disruption.get_or_insert(reason);
+            });
+        }
+        self.api
+            .delete_pod(pod, None, DeletionCause::Disruption(reason));
+    }
+
+    /// PodGC removes the pods of a deleted node: marked Failed with DisruptionTarget
+    /// (DeletionByPodGC) first from PodDisruptionConditions on, then force-deleted.
+    pub(crate) fn pod_gc(&mut self, ctx: Ctx<'_, '_>, node: NodeId) {
+        let now = ctx.now();
+        let mark = self.disruption_conditions();
+        for p in self.api.pods_on(node) {
+            let cause = DeletionCause::Disruption(DisruptionReason::DeletionByPodGC);
+            if !self.api.pods[p].phase.is_terminal() && mark {
+                self.api.update_pod(p, |pod| {
+                    pod.disruption
+                        .get_or_insert(DisruptionReason::DeletionByPodGC);
+                    pod.phase = PodPhase::Failed;
+                    // Ready keeps its last transition if it was already False.
+                    if pod.ready {
+                        pod.ready = false;
+                        pod.ready_transition = Some(crate::api::api_time(now));
+                    }
+                });
+            }
+            self.api.force_delete_pod(p, cause);
+        }
+    }
+
+    /// The machine is back: Ready, untainted, and its kubelet reconciles every pod it
+    /// holds - terminating pods are killed, containers that died with the machine are
+    /// reported lost (exit 137; restarted in place under OnFailure), pods never
+    /// started are started.
+    pub(crate) fn node_up(&mut self, ctx: Ctx<'_, '_>, node: NodeId, epoch: u32) {
+        let now = ctx.now();
+        let n = &mut self.api.nodes[node.0 as usize];
+        if n.epoch != epoch || n.kubelet_up || !n.exists {
+            return;
+        }
+        n.kubelet_up = true;
+        n.ready = true;
+        n.epoch += 1;
+        n.taints.retain(|t| t.key != TAINT_NODE_UNREACHABLE);
+        self.api.node_changed(node);
+        for p in self.api.pods_on(node) {
+            let Some(pod) = self.api.pods.get(p) else {
+                continue;
+            };
+            if pod.phase.is_terminal() {
+                continue;
+            }
+            let generation = pod.kubelet_generation;
+            let job = pod.job;
+            let behavior = &self.spec.jobs[self.job_template[job.index()]].behavior;
+            if pod.deletion_timestamp.is_some() {
+                let exit =
+                    matches!(pod.container, ContainerState::Running { .. }).then_some(EXIT_LOST);
+                self.kubelet
+                    .container_killed(&mut self.api, ctx, p, generation, exit);
+                continue;
+            }
+            match pod.container {
+                ContainerState::Running { .. } => self.kubelet.container_exited(
+                    &mut self.api,
+                    ctx,
+                    p,
+                    generation,
+                    ContainerExit {
+                        exit_code: EXIT_LOST,
+                        oom_killed: false,
+                    },
+                ),
+                ContainerState::Waiting(WaitingReason::CrashLoopBackOff) => {
+                    ctx.schedule(now, Event::ContainerRestart { pod: p, generation });
+                }
+                _ => self.kubelet.on_pod_bound(&mut self.api, ctx, p, behavior),
+            }
+        }
+    }
+
+    /// `kubectl drain`: cordon, then evict every pod through the Eviction API.
+    pub(crate) fn drain(&mut self, node: NodeId) {
+        let n = &mut self.api.nodes[node.0 as usize];
+        if !n.exists {
+            return;
+        }
+        n.unschedulable = true;
+        self.api.node_changed(node);
+        for p in self.api.pods_on(node) {
+            let pod = &self.api.pods[p];
+            if pod.phase.is_terminal() || pod.deletion_timestamp.is_some() {
+                continue;
+            }
+            self.evict(p, DisruptionReason::EvictionByEvictionAPI);
+        }
+    }
+}
