@@ -343,3 +343,22 @@ fn readme_shows_the_default_scenario_output_as_it_is() {
         "README.md's sample output is stale; it should read:\n{out}"
     );
 }
+
+#[test]
+fn faults_naming_missing_nodes_pools_or_jobs_are_errors_with_index_and_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "name: t\ncluster:\n  nodePools:\n    a: {{count: 2, capacity: {{cpu: \"4\", memory: 4Gi}}}}\n{GOOD_JOB}faults:\n  - {{at: 1m, nodeDown: {{node: a-2}}}}\n  - {{at: 2m, nodeDown: {{pool: b, count: 1}}}}\n  - {{at: 3m, drain: {{node: b-0}}}}\n  - {{at: 4m, suspend: {{job: nope}}}}\n  - {{at: 5m, nodeDown: {{pool: a, count: 3}}}}\n"
+    );
+    let f = write(dir.path(), "faults.yaml", &text);
+    validate_fails(
+        &f,
+        &[
+            "faults[0].nodeDown.node: no node \"a-2\"",
+            "faults[1].nodeDown.pool: no node pool \"b\"",
+            "faults[2].drain.node: no node \"b-0\"",
+            "faults[3].suspend.job: no Job \"nope\"",
+            "faults[4].nodeDown.count: 3: must be between 1 and the pool's 2 nodes",
+        ],
+    );
+}

@@ -286,3 +286,47 @@ fn pods_wait_for_node_capacity_and_bind_when_it_frees() {
     );
     assert_eq!(j.ledger.time.useful_ms, 4 * 302_000);
 }
+
+#[test]
+fn node_failure_times_are_the_same_in_every_variant() {
+    // A flaky pool and two variants with different Job policies: the policies change
+    // what the Jobs do, never when the nodes fail.
+    let text = "name: t\nhorizon: 12h\ncluster:\n  nodePools:\n    flaky:\n      count: 6\n      capacity: {cpu: \"8\", memory: 32Gi}\n      failures: {mtbf: 2h, downtime: {uniform: [5m, 30m]}}\njobs:\n".to_string()
+        + &job(
+            "work",
+            "        completionMode: Indexed\n        completions: 40\n        parallelism: 8\n        backoffLimit: 3\n",
+            "      runtime: {lognormal: {median: 20m, sigma: 0.5}}\n",
+        )
+        + "variants:\n  - name: baseline\n  - name: tolerant\n    jobSpec:\n      backoffLimit: 100\n      podFailurePolicy:\n        rules: [{action: Ignore, onPodConditions: [{type: DisruptionTarget}]}]\n";
+    let s = scenarios::load_str(&text, "variants.yaml", None).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.variants(), vec!["baseline", "tolerant"]);
+    let run = |variant: &str| {
+        let req = scenarios::runner::RunRequest {
+            variant: variant.into(),
+            seed: 3,
+            run: 0,
+        };
+        scenarios::runner::run(&s, &req).expect("runs")
+    };
+    let (a, b) = (run("baseline"), run("tolerant"));
+    let downs = |o: &RunOutcome| -> Vec<(SimTime, String)> {
+        o.node_events
+            .iter()
+            .filter(|e| e.kind == job_model::node_lifecycle::NodeEventKind::Down)
+            .map(|e| (e.time, o.node_names[e.node.0 as usize].clone()))
+            .collect()
+    };
+    assert!(
+        downs(&a).len() >= 5,
+        "the scenario has outages: {:?}",
+        downs(&a)
+    );
+    assert_eq!(downs(&a), downs(&b));
+    assert_eq!(a.node_events, b.node_events);
+    let (ja, jb) = (the(&a, "work"), the(&b, "work"));
+    assert_ne!(
+        (ja.status.failed, ja.ledger.ignored_failures),
+        (jb.status.failed, jb.ledger.ignored_failures),
+        "the policies differ in effect"
+    );
+}

@@ -30,6 +30,30 @@ pub const FOREVER: u64 = u64::MAX;
 
 type Ctx<'a, 'b> = &'a mut Context<'b, Event>;
 
+/// What happened to a node, for reports and tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeEventKind {
+    /// The machine stopped.
+    Down,
+    /// Ready=Unknown, tainted.
+    NotReady,
+    /// The Node object was deleted.
+    Deleted,
+    /// The machine is back and Ready.
+    Up,
+}
+
+/// One node event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeEvent {
+    /// When.
+    pub time: SimTime,
+    /// Which node.
+    pub node: NodeId,
+    /// What.
+    pub kind: NodeEventKind,
+}
+
 /// Upstream `getMinTolerationTime` over the tolerations matching `taint`: `None` when
 /// the pod tolerates it forever, `Some(0)` when it does not tolerate it at all.
 pub fn toleration_time(tolerations: &[Toleration], taint: &Taint) -> Option<SimDuration> {
@@ -60,6 +84,11 @@ impl World {
         n.kubelet_up = false;
         n.epoch += 1;
         let epoch = n.epoch;
+        self.node_events.push(NodeEvent {
+            time: ctx.now(),
+            node,
+            kind: NodeEventKind::Down,
+        });
         for p in self.api.pods_on(node) {
             self.api.pods[p].kubelet_generation += 1;
         }
@@ -84,6 +113,11 @@ impl World {
             return;
         }
         n.ready = false;
+        self.node_events.push(NodeEvent {
+            time: now,
+            node,
+            kind: NodeEventKind::NotReady,
+        });
         let no_execute = Taint {
             key: TAINT_NODE_UNREACHABLE.into(),
             value: String::new(),
@@ -129,6 +163,11 @@ impl World {
             // machine that no longer exists once it is NotReady.
             self.api.nodes[node.0 as usize].exists = false;
             self.api.node_changed(node);
+            self.node_events.push(NodeEvent {
+                time: now,
+                node,
+                kind: NodeEventKind::Deleted,
+            });
             let next_tick = SimTime::from_millis(
                 (now.as_millis() / POD_GC_PERIOD.as_millis() + 1) * POD_GC_PERIOD.as_millis(),
             );
@@ -198,6 +237,11 @@ impl World {
         n.kubelet_up = true;
         n.ready = true;
         n.epoch += 1;
+        self.node_events.push(NodeEvent {
+            time: now,
+            node,
+            kind: NodeEventKind::Up,
+        });
         n.taints.retain(|t| t.key != TAINT_NODE_UNREACHABLE);
         self.api.node_changed(node);
         for p in self.api.pods_on(node) {

@@ -357,6 +357,10 @@ pub struct RunOutcome {
     pub snapshots: Vec<Snapshot>,
     /// Scheduling attempts.
     pub scheduler_attempts: u64,
+    /// Node outages and recoveries, in order (node names in `node_names`).
+    pub node_events: Vec<crate::node_lifecycle::NodeEvent>,
+    /// Node names by node id.
+    pub node_names: Vec<String>,
 }
 
 impl RunOutcome {
@@ -570,8 +574,10 @@ fn finish(
         mut api,
         job_template,
         scheduler,
+        node_events,
         ..
     } = world;
+    let node_names = api.nodes.iter().map(|n| n.name.clone()).collect();
     {
         let ApiServer { pods, ledger, .. } = &mut api;
         for (_, pod) in pods.iter() {
@@ -619,6 +625,8 @@ fn finish(
         k8s_events: api.recorder.into_events(),
         snapshots,
         scheduler_attempts: scheduler.attempts,
+        node_events,
+        node_names,
     })
 }
 

@@ -106,6 +106,8 @@ pub struct World {
     ttl_scheduled: Vec<bool>,
     /// Nodes whose current outage is for good.
     pub(crate) gone_for_good: Vec<bool>,
+    /// Node events, in order.
+    pub(crate) node_events: Vec<crate::node_lifecycle::NodeEvent>,
 }
 
 impl World {
@@ -129,6 +131,7 @@ impl World {
             by_name: BTreeMap::new(),
             ttl_scheduled: Vec::new(),
             gone_for_good: vec![false; spec_nodes],
+            node_events: Vec::new(),
         }
     }
 
