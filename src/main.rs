@@ -148,21 +148,32 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_INTERNAL);
         }
     };
+    let spec = scenario
+        .variant_run(&variant)
+        .expect("the variant was checked above");
     let meta = reports::RunMeta {
         scenario: scenario.name.clone(),
-        kubernetes: scenario.run.version.to_string(),
-        other_variants: variants.into_iter().filter(|v| *v != variant).collect(),
+        kubernetes: spec.version.to_string(),
+        other_variants: variants
+            .iter()
+            .filter(|v| **v != variant)
+            .cloned()
+            .collect(),
         variant,
         seed,
         run,
         run_seed,
-        horizon: scenario.run.horizon,
-        nodes: scenario
-            .run
+        horizon: spec.horizon,
+        pools: spec
             .node_pools
             .iter()
-            .map(|p| u64::from(p.count))
-            .sum(),
+            .map(|p| reports::PoolMeta {
+                name: p.name.clone(),
+                nodes: u64::from(p.count),
+                cpu_milli: p.capacity.cpu_milli,
+                price_per_hour: p.price_per_hour,
+            })
+            .collect(),
     };
     if args.json {
         let doc = reports::run_json(&meta, &outcome);

@@ -13,6 +13,9 @@
 //!   "run": 0, "runSeed": 123...,       // run index and the seed derived for it
 //!   "horizon": 21600.0,                // seconds
 //!   "events": 1234,                    // simulation events handled
+//!   "cluster": {"makespan": 1305.0,     // s until the last Job finished (horizon if one did not)
+//!               "nodeHours": 0.725, "cost": 0.145,  // cost null unless every pool has pricePerHour
+//!               "cpuUtilisation": 0.59},            // pod CPU requests x time / cluster CPU x makespan
 //!   "jobs": [{
 //!     "name": "flaky-etl",
 //!     "outcome": "Complete",           // Complete | Failed | Unfinished | Deleted
@@ -68,8 +71,72 @@ pub struct RunMeta {
     pub run_seed: u64,
     /// Horizon.
     pub horizon: SimDuration,
-    /// Nodes in the cluster.
+    /// The node pools.
+    pub pools: Vec<PoolMeta>,
+}
+
+/// A node pool as reports need it.
+#[derive(Clone, Debug)]
+pub struct PoolMeta {
+    /// Name.
+    pub name: String,
+    /// Nodes.
     pub nodes: u64,
+    /// Allocatable CPU of one node, millicores.
+    pub cpu_milli: u64,
+    /// Price of one node per hour.
+    pub price_per_hour: Option<f64>,
+}
+
+/// The cluster-level figures of a run: how long it kept the cluster busy, what that
+/// cost, and how much of the CPU the pods requested.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterUse {
+    /// From the start until the last Job finished (the horizon if one did not).
+    pub makespan: SimDuration,
+    /// Nodes × makespan, hours.
+    pub node_hours: f64,
+    /// Node-hours × price, when every pool has a price.
+    pub cost: Option<f64>,
+    /// Pod CPU requests × time bound, over cluster CPU × makespan.
+    pub cpu_utilisation: f64,
+}
+
+impl ClusterUse {
+    /// The figures of `outcome` on the cluster of `meta`.
+    pub fn of(meta: &RunMeta, outcome: &RunOutcome) -> ClusterUse {
+        let unfinished = outcome.jobs.iter().any(|j| j.completion_time().is_none());
+        let makespan = if unfinished {
+            meta.horizon
+        } else {
+            last_finish(outcome).map_or(SimDuration::ZERO, |t| t.since_start())
+        };
+        let hours = makespan.as_secs_f64() / 3600.0;
+        let node_hours: f64 = meta.pools.iter().map(|p| p.nodes as f64 * hours).sum();
+        let cost = meta
+            .pools
+            .iter()
+            .map(|p| p.price_per_hour.map(|price| price * p.nodes as f64 * hours))
+            .sum::<Option<f64>>();
+        let t = Totals::of(outcome);
+        let core_ms = (t.time.useful_core + t.time.wasted_core) as f64;
+        let capacity_ms: f64 = meta
+            .pools
+            .iter()
+            .map(|p| (p.nodes * p.cpu_milli) as f64 * makespan.as_millis() as f64)
+            .sum();
+        let cpu_utilisation = if capacity_ms > 0.0 {
+            core_ms / capacity_ms
+        } else {
+            0.0
+        };
+        ClusterUse {
+            makespan,
+            node_hours,
+            cost,
+            cpu_utilisation,
+        }
+    }
 }
 
 fn secs(ms: u64) -> Value {
@@ -191,6 +258,7 @@ impl Totals {
 /// The run document (see the crate docs for its shape).
 pub fn run_json(meta: &RunMeta, outcome: &RunOutcome) -> Value {
     let t = Totals::of(outcome);
+    let cluster = ClusterUse::of(meta, outcome);
     json!({
         "schemaVersion": SCHEMA_VERSION,
         "jobsim": env!("CARGO_PKG_VERSION"),
@@ -203,6 +271,12 @@ pub fn run_json(meta: &RunMeta, outcome: &RunOutcome) -> Value {
         "horizon": secs(meta.horizon.as_millis()),
         "events": outcome.events,
         "jobs": outcome.jobs.iter().map(job_json).collect::<Vec<_>>(),
+        "cluster": {
+            "makespan": secs(cluster.makespan.as_millis()),
+            "nodeHours": round3(cluster.node_hours),
+            "cost": cluster.cost.map(round3),
+            "cpuUtilisation": round3(cluster.cpu_utilisation),
+        },
         "totals": {
             "jobs": t.jobs,
             "complete": t.complete,
@@ -218,6 +292,11 @@ pub fn run_json(meta: &RunMeta, outcome: &RunOutcome) -> Value {
             },
         },
     })
+}
+
+/// Rounded to three decimals, so the document does not show float noise.
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
 }
 
 /// Seconds with one decimal, for tables.
@@ -331,12 +410,22 @@ pub fn run_table(meta: &RunMeta, outcome: &RunOutcome) -> String {
         t.time.wasted_core as f64 / 1e6,
     ));
     let end = last_finish(outcome);
+    let cluster = ClusterUse::of(meta, outcome);
+    let nodes: u64 = meta.pools.iter().map(|p| p.nodes).sum();
     out.push_str(&format!(
         "{} nodes · last Job finished at {} · horizon {} · {} events\n",
-        meta.nodes,
+        nodes,
         end.map_or_else(|| "-".into(), |t| t.since_start().to_string()),
         meta.horizon,
         outcome.events,
+    ));
+    out.push_str(&format!(
+        "cluster: {:.1} node-hours{} · CPU requested {:.0}% of capacity\n",
+        cluster.node_hours,
+        cluster
+            .cost
+            .map_or_else(String::new, |c| format!(" · cost {c:.2}")),
+        cluster.cpu_utilisation * 100.0,
     ));
     out
 }
