@@ -241,9 +241,11 @@ fn validate_accepts_the_examples() {
         "validate",
         "scenarios/examples/default.yaml",
         "scenarios/examples/fleet.yaml",
+        "scenarios/examples/flaky-nodes.yaml",
+        "scenarios/examples/spot-preemption.yaml",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(stdout(&o).matches(": ok").count(), 2);
+    assert_eq!(stdout(&o).matches(": ok").count(), 4);
 }
 
 #[test]
@@ -360,5 +362,33 @@ fn faults_naming_missing_nodes_pools_or_jobs_are_errors_with_index_and_path() {
             "faults[3].suspend.job: no Job \"nope\"",
             "faults[4].nodeDown.count: 3: must be between 1 and the pool's 2 nodes",
         ],
+    );
+}
+
+#[test]
+fn flaky_nodes_example_tells_its_story() {
+    // Evictions from failing nodes exhaust backoffLimit for some Jobs in the baseline;
+    // ignoring DisruptionTarget keeps every Job alive.
+    let totals = |variant: &str| {
+        let o = jobsim(&[
+            "run",
+            "scenarios/examples/flaky-nodes.yaml",
+            "--variant",
+            variant,
+            "--json",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["totals"].clone()
+    };
+    let base = totals("baseline");
+    let tolerant = totals("ignore-disruptions");
+    assert!(base["failed"].as_u64().unwrap() > 0, "{base}");
+    assert_eq!(tolerant["failed"], 0, "{tolerant}");
+    assert!(
+        base["podSeconds"]["wastedByCause"]["nodeLost"]
+            .as_f64()
+            .unwrap()
+            > 0.0
     );
 }
