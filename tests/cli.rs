@@ -223,13 +223,14 @@ fn validate_reports_a_negative_parallelism_as_the_api_server_does() {
 fn validate_rejects_contract_keys_not_supported_yet() {
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
-        "name: t\ncluster:\n  nodePools:\n    a: {{count: 1, capacity: {{cpu: \"4\", memory: 4Gi}}}}\n{GOOD_JOB}faults:\n  - {{at: 1m, preempt: {{job: j, count: 1}}}}\ngolden: traces/t.jsonl\n"
+        "name: t\ncluster:\n  nodePools:\n    a: {{count: 1, capacity: {{cpu: \"4\", memory: 4Gi}}}}\n{GOOD_JOB}expect:\n  - {{variant: baseline, sweep: {{successRate: {{min: 0.99}}}}}}\ngolden: traces/t.jsonl\n"
     );
     let f = write(dir.path(), "faults.yaml", &text);
     validate_fails(
         &f,
         &[
-            "faults.yaml:16:14: faults[0].preempt: not supported yet",
+            "faults.yaml:16:",
+            "expect[0].sweep: not supported yet",
             "faults.yaml:17:1: golden: not supported yet",
         ],
     );

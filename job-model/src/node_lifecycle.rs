@@ -280,6 +280,61 @@ impl World {
         }
     }
 
+    /// The kubelet restarts. Running containers survive it; its crash-loop back-off
+    /// lives in memory, so a container waiting in CrashLoopBackOff restarts at once.
+    pub(crate) fn kubelet_restart(&mut self, ctx: Ctx<'_, '_>, node: NodeId) {
+        if !self.api.nodes[node.0 as usize].kubelet_up {
+            return;
+        }
+        for p in self.api.pods_on(node) {
+            let pod = &mut self.api.pods[p];
+            pod.crash_backoff = None;
+            if pod.container == ContainerState::Waiting(WaitingReason::CrashLoopBackOff)
+                && !pod.phase.is_terminal()
+            {
+                // The pending restart timer is replaced by an immediate one.
+                pod.kubelet_generation += 1;
+                let generation = pod.kubelet_generation;
+                ctx.schedule(ctx.now(), Event::ContainerRestart { pod: p, generation });
+            }
+        }
+    }
+
+    /// Node-pressure eviction: the kubelet stops every pod on the node at once and
+    /// marks it Failed (reason Evicted), with DisruptionTarget TerminationByKubelet.
+    pub(crate) fn node_pressure(&mut self, ctx: Ctx<'_, '_>, node: NodeId) {
+        if !self.api.nodes[node.0 as usize].kubelet_up {
+            return;
+        }
+        let now = ctx.now();
+        let mark = self.disruption_conditions();
+        for p in self.api.pods_on(node) {
+            if self.api.pods[p].phase.is_terminal() {
+                continue;
+            }
+            self.api.update_pod(p, |pod| {
+                if mark {
+                    pod.disruption
+                        .get_or_insert(DisruptionReason::TerminationByKubelet);
+                }
+                if matches!(pod.container, ContainerState::Running { .. }) {
+                    pod.container = ContainerState::Terminated {
+                        exit_code: EXIT_LOST,
+                        reason: crate::api::TerminationReason::Error,
+                        finished_at: crate::api::api_time(now),
+                    };
+                }
+                pod.kubelet_generation += 1;
+                pod.status_reason = Some("Evicted");
+                pod.phase = PodPhase::Failed;
+                if pod.ready {
+                    pod.ready = false;
+                    pod.ready_transition = Some(crate::api::api_time(now));
+                }
+            });
+        }
+    }
+
     /// `kubectl drain`: cordon, then evict every pod through the Eviction API.
     pub(crate) fn drain(&mut self, node: NodeId) {
         let n = &mut self.api.nodes[node.0 as usize];

@@ -105,6 +105,19 @@ pub enum NodeAction {
         /// The node.
         node: String,
     },
+    /// The kubelet restarts: running containers survive; its in-memory crash-loop
+    /// back-off is forgotten, so crash-looping containers restart at once.
+    KubeletRestart {
+        /// The node.
+        node: String,
+    },
+    /// Node-pressure eviction: the kubelet evicts every pod on the node (hard
+    /// eviction, no grace period): phase Failed, reason Evicted, DisruptionTarget
+    /// TerminationByKubelet.
+    NodePressure {
+        /// The node.
+        node: String,
+    },
 }
 
 /// One timed action on nodes.
@@ -198,6 +211,12 @@ pub enum JobAction {
     /// gets the DisruptionTarget condition (reason EvictionByEvictionAPI) and is
     /// deleted with its grace period. No PodDisruptionBudget is modelled.
     Evict {
+        /// How many.
+        count: u32,
+    },
+    /// Scheduler preemption of `count` active pods: DisruptionTarget
+    /// (PreemptionByScheduler) and a graceful DELETE, as for a higher-priority pod.
+    Preempt {
         /// How many.
         count: u32,
     },

@@ -151,6 +151,16 @@ impl World {
                     self.drain(n);
                 }
             }
+            NodeAction::KubeletRestart { node } => {
+                if let Some(n) = by_name(self, &node) {
+                    self.kubelet_restart(ctx, n);
+                }
+            }
+            NodeAction::NodePressure { node } => {
+                if let Some(n) = by_name(self, &node) {
+                    self.node_pressure(ctx, n);
+                }
+            }
             NodeAction::Down { target, duration } => {
                 let down_ms = duration.map_or(crate::node_lifecycle::FOREVER, |d| d.as_millis());
                 let nodes: Vec<NodeId> = match target {
@@ -216,6 +226,11 @@ impl World {
             JobAction::DeletePods { count } => {
                 for p in self.pick_active_pods(ctx, i, job, count) {
                     self.api.delete_pod(p, None, DeletionCause::User);
+                }
+            }
+            JobAction::Preempt { count } => {
+                for p in self.pick_active_pods(ctx, i, job, count) {
+                    self.evict(p, DisruptionReason::PreemptionByScheduler);
                 }
             }
             JobAction::Evict { count } => {

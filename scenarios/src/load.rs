@@ -405,9 +405,6 @@ impl Loader<'_> {
             let cluster_actions = [
                 ("nodeDown", f.node_down.is_some()),
                 ("drain", f.drain.is_some()),
-            ];
-            let unsupported = [
-                ("preempt", f.preempt.is_some()),
                 ("kubeletRestart", f.kubelet_restart.is_some()),
                 ("nodePressure", f.node_pressure.is_some()),
             ];
@@ -418,10 +415,10 @@ impl Loader<'_> {
                 ("deleteJob", f.delete_job.as_ref().map(|r| r.job.as_str())),
                 ("deletePods", f.delete_pods.as_ref().map(|r| r.job.as_str())),
                 ("evict", f.evict.as_ref().map(|r| r.job.as_str())),
+                ("preempt", f.preempt.as_ref().map(|r| r.job.as_str())),
             ];
             let given: Vec<&str> = cluster_actions
                 .iter()
-                .chain(unsupported.iter())
                 .filter(|(_, p)| *p)
                 .map(|(k, _)| *k)
                 .chain(
@@ -440,9 +437,6 @@ impl Loader<'_> {
                     ),
                 );
                 continue;
-            }
-            for (key, present) in unsupported {
-                self.not_supported_yet(&format!("{path}.{key}"), present);
             }
             let Some((key, Some(name))) = job_actions.iter().find(|(_, j)| j.is_some()).copied()
             else {
@@ -471,25 +465,27 @@ impl Loader<'_> {
                 "suspend" => JobAction::Suspend,
                 "resume" => JobAction::Resume,
                 "deleteJob" => JobAction::Delete,
-                "deletePods" | "evict" => {
-                    let doc = if key == "evict" {
-                        &f.evict
-                    } else {
-                        &f.delete_pods
+                "deletePods" | "evict" | "preempt" => {
+                    let doc = match key {
+                        "evict" => &f.evict,
+                        "preempt" => &f.preempt,
+                        _ => &f.delete_pods,
                     };
                     let count = doc.as_ref().map_or(1, |d| d.count.unwrap_or(1));
                     if count == 0 {
                         self.err(&format!("{path}.{key}.count"), "must be at least 1");
                         continue;
                     }
-                    if key == "evict" {
-                        JobAction::Evict { count }
-                    } else {
-                        JobAction::DeletePods { count }
+                    match key {
+                        "evict" => JobAction::Evict { count },
+                        "preempt" => JobAction::Preempt { count },
+                        _ => JobAction::DeletePods { count },
                     }
                 }
                 _ => {
-                    let sc = f.scale.as_ref().expect("scale given");
+                    let Some(sc) = f.scale.as_ref() else {
+                        continue;
+                    };
                     match self.scale(&format!("{path}.scale"), sc, &template.spec, gates) {
                         Some(a) => a,
                         None => continue,
@@ -519,20 +515,26 @@ impl Loader<'_> {
         let mut out = Vec::new();
         for (i, f) in docs.iter().enumerate() {
             let path = format!("faults[{i}]");
-            if let Some(d) = &f.drain {
+            for (key, doc) in [
+                ("drain", &f.drain),
+                ("kubeletRestart", &f.kubelet_restart),
+                ("nodePressure", &f.node_pressure),
+            ] {
+                let Some(d) = doc else { continue };
                 if !node_exists(&d.node) {
                     self.err(
-                        &format!("{path}.drain.node"),
+                        &format!("{path}.{key}.node"),
                         format!("no node {:?} in the cluster (nodes are <pool>-<i>)", d.node),
                     );
                     continue;
                 }
-                out.push(NodeFault {
-                    at: f.at.0,
-                    action: NodeAction::Drain {
-                        node: d.node.clone(),
-                    },
-                });
+                let node = d.node.clone();
+                let action = match key {
+                    "drain" => NodeAction::Drain { node },
+                    "kubeletRestart" => NodeAction::KubeletRestart { node },
+                    _ => NodeAction::NodePressure { node },
+                };
+                out.push(NodeFault { at: f.at.0, action });
             }
             if let Some(d) = &f.node_down {
                 let p = format!("{path}.nodeDown");

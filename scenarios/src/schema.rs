@@ -50,7 +50,7 @@ pub struct NodeDownDoc {
     pub down_for: Option<Dur>,
 }
 
-/// `drain: {node}`.
+/// `drain: {node}`, `kubeletRestart: {node}`, `nodePressure: {node}`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NodeRefDoc {
@@ -80,9 +80,9 @@ pub struct FaultDoc {
     pub node_down: Option<NodeDownDoc>,
     pub drain: Option<NodeRefDoc>,
     pub evict: Option<DeletePodsDoc>,
-    pub preempt: Option<Value>,
-    pub kubelet_restart: Option<Value>,
-    pub node_pressure: Option<Value>,
+    pub preempt: Option<DeletePodsDoc>,
+    pub kubelet_restart: Option<NodeRefDoc>,
+    pub node_pressure: Option<NodeRefDoc>,
     pub delete_pods: Option<DeletePodsDoc>,
 }
 
@@ -92,7 +92,7 @@ pub struct JobRefDoc {
     pub job: String,
 }
 
-/// `deletePods: {job, count}` and `evict: {job, count}` (count defaults to 1).
+/// `deletePods`, `evict`, `preempt`: `{job, count}` (count defaults to 1).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeletePodsDoc {
