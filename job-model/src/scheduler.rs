@@ -56,7 +56,7 @@ const DEFAULT_MILLI_CPU_REQUEST: u64 = 100;
 const DEFAULT_MEMORY_REQUEST: u64 = 200 * 1024 * 1024;
 
 /// The scheduler.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Scheduler {
     active_queue: BTreeSet<(Reverse<i32>, u64, PodId)>,
     classes: Vec<Class>,
@@ -74,6 +74,42 @@ pub struct Scheduler {
     unschedulable: usize,
     /// Bind attempts so far (for the benchmark's statistics).
     pub attempts: u64,
+    /// The lowest priority of any pod bound so far: nothing can be preempted by a
+    /// pod whose priority is not above it.
+    lowest_bound_priority: i32,
+    /// Pods that already preempted victims (upstream's nominated pods).
+    nominated: BTreeSet<PodId>,
+    /// Victims get DisruptionTarget (PodDisruptionConditions).
+    pub disruption_conditions: bool,
+}
+
+impl Default for Scheduler {
+    fn default() -> Self {
+        Scheduler::new(true)
+    }
+}
+
+impl Scheduler {
+    /// A scheduler; `disruption_conditions`: victims of preemption get DisruptionTarget.
+    pub fn new(disruption_conditions: bool) -> Self {
+        Scheduler {
+            active_queue: BTreeSet::new(),
+            classes: Vec::new(),
+            class_index: BTreeMap::new(),
+            constraints: Vec::new(),
+            constraints_index: BTreeMap::new(),
+            job_constraints: Vec::new(),
+            dirty: Vec::new(),
+            node_dirty: Vec::new(),
+            cycle_scheduled: false,
+            blocked: Vec::new(),
+            unschedulable: 0,
+            attempts: 0,
+            lowest_bound_priority: i32::MAX,
+            nominated: BTreeSet::new(),
+            disruption_conditions,
+        }
+    }
 }
 
 /// Scheduling-queue order: higher priority first, then creation sequence.
@@ -219,9 +255,12 @@ impl Scheduler {
                 match self.best_node(api, pod, None) {
                     Some(node) => {
                         api.pods[pod].sched_queue = NOT_QUEUED;
+                        self.lowest_bound_priority =
+                            self.lowest_bound_priority.min(api.pods[pod].priority);
                         api.bind_pod(pod, node);
                     }
                     None => {
+                        self.preempt_for(api, pod);
                         let job_row = api.pods[pod].job.index();
                         let c = self.class_of(&api.pods[pod], job_row);
                         api.pods[pod].sched_queue = c;
@@ -244,6 +283,8 @@ impl Scheduler {
                         self.classes[c].queue.pop_front();
                         self.unschedulable -= 1;
                         api.pods[pod].sched_queue = NOT_QUEUED;
+                        self.lowest_bound_priority =
+                            self.lowest_bound_priority.min(api.pods[pod].priority);
                         api.bind_pod(pod, node);
                     }
                     None => blocked[c] = true,
@@ -254,6 +295,95 @@ impl Scheduler {
             self.node_dirty[n.0 as usize] = false;
         }
         self.blocked = blocked;
+    }
+
+    /// Upstream DefaultPreemption (PostFilter), for a pod that fits nowhere: on the node
+    /// where removing lower-priority pods makes it fit, evict the fewest and least
+    /// important of them (DisruptionTarget PreemptionByScheduler, graceful delete).
+    /// The pod waits in its class queue until the victims are gone; it preempts once.
+    /// Nodes are ranked as upstream's `pickOneNodeForPreemption`: lowest highest-victim
+    /// priority, lowest sum of victim priorities, fewest victims, then node order.
+    /// PodDisruptionBudgets are not modelled.
+    fn preempt_for(&mut self, api: &mut ApiServer, pod: PodId) {
+        let p = &api.pods[pod];
+        let priority = p.priority;
+        if priority <= self.lowest_bound_priority || self.nominated.contains(&pod) {
+            return;
+        }
+        let need = Resources {
+            pods: 1,
+            ..p.requests
+        };
+        let constraints = &self.constraints[self
+            .job_constraints
+            .get(p.job.index())
+            .copied()
+            .unwrap_or(0) as usize];
+        // (highest victim priority, sum of victim priorities, victims, node) -> victims
+        let mut best: Option<((i32, i64, usize, u32), Vec<PodId>)> = None;
+        for (i, node) in api.nodes.iter().enumerate() {
+            if !node.kubelet_up || !fits_constraints(node, constraints) {
+                continue;
+            }
+            let mut lower: Vec<PodId> = api.node_pods[i]
+                .iter()
+                .map(|&(_, v)| v)
+                .filter(|&v| {
+                    let q = &api.pods[v];
+                    q.priority < priority
+                        && !q.phase.is_terminal()
+                        && q.deletion_timestamp.is_none()
+                })
+                .collect();
+            let mut free = node.free();
+            for &v in &lower {
+                free += api.pods[v].requests;
+            }
+            if !need.fits_in(&free) {
+                continue;
+            }
+            // Reprieve the most important victims first while the pod still fits.
+            lower.sort_by_key(|&v| (Reverse(api.pods[v].priority), api.pods[v].uid));
+            let mut victims = Vec::new();
+            for v in lower {
+                let r = api.pods[v].requests;
+                let after = free.saturating_sub(&r);
+                if need.fits_in(&after) {
+                    free = after;
+                } else {
+                    victims.push(v);
+                }
+            }
+            let rank = (
+                victims
+                    .iter()
+                    .map(|&v| api.pods[v].priority)
+                    .max()
+                    .unwrap_or(i32::MIN),
+                victims
+                    .iter()
+                    .map(|&v| i64::from(api.pods[v].priority))
+                    .sum(),
+                victims.len(),
+                i as u32,
+            );
+            if best.as_ref().is_none_or(|(b, _)| rank < *b) {
+                best = Some((rank, victims));
+            }
+        }
+        let Some((_, victims)) = best else {
+            return;
+        };
+        self.nominated.insert(pod);
+        let reason = crate::api::DisruptionReason::PreemptionByScheduler;
+        for v in victims {
+            if self.disruption_conditions {
+                api.update_pod(v, |q| {
+                    q.disruption.get_or_insert(reason);
+                });
+            }
+            api.delete_pod(v, None, crate::api::DeletionCause::Disruption(reason));
+        }
     }
 
     /// The feasible node with the highest score among `candidates` (all nodes if
@@ -310,6 +440,14 @@ pub fn feasible(node: &Node, requests: &Resources, c: &Constraints) -> bool {
         ..*requests
     };
     if !need.fits_in(&node.free()) {
+        return false;
+    }
+    fits_constraints(node, c)
+}
+
+/// The filters other than resources: NodeUnschedulable, NodeAffinity, TaintToleration.
+pub fn fits_constraints(node: &Node, c: &Constraints) -> bool {
+    if !node.exists {
         return false;
     }
     let tolerated = |key: &str, value: &str, effect: TaintEffect| {

@@ -119,11 +119,14 @@ impl World {
         arrivals: Vec<Arrival>,
     ) -> Self {
         let spec_nodes = api.nodes.len();
+        let disruption_conditions = spec
+            .gates
+            .enabled(crate::version::FeatureGate::PodDisruptionConditions);
         World {
             spec,
             api,
             controller,
-            scheduler: Scheduler::default(),
+            scheduler: Scheduler::new(disruption_conditions),
             kubelet,
             arrivals,
             job_template: Vec::new(),

@@ -331,7 +331,8 @@ impl Loader<'_> {
         }
         let mut jobs = Vec::new();
         for (name, j) in &doc.jobs {
-            if let Some(t) = self.job(name, j, &gates) {
+            if let Some(mut t) = self.job(name, j, &gates) {
+                self.resolve_priority(name, &mut t, doc.cluster.priority_classes.as_ref());
                 jobs.push(t);
             }
         }
@@ -391,6 +392,37 @@ impl Loader<'_> {
             variant_runs: Vec::new(),
         }
         .with_name())
+    }
+
+    /// The Priority admission plugin: a pod's priorityClassName becomes its priority;
+    /// the built-in system classes exist in every cluster.
+    fn resolve_priority(
+        &mut self,
+        name: &str,
+        t: &mut JobTemplate,
+        classes: Option<&indexmap::IndexMap<String, i32>>,
+    ) {
+        let Some(class) = t.spec.template.priority_class_name.clone() else {
+            return;
+        };
+        let value = match class.as_str() {
+            "system-cluster-critical" => Some(2_000_000_000),
+            "system-node-critical" => Some(2_000_001_000),
+            _ => classes.and_then(|c| c.get(&class).copied()),
+        };
+        match value {
+            Some(v) => t.spec.template.priority = v,
+            None => {
+                let known: Vec<String> = classes.iter().flat_map(|c| c.keys().cloned()).collect();
+                self.err(
+                    &format!("jobs.{name}"),
+                    format!(
+                        "priorityClassName {class:?}: no PriorityClass with that name (define it under cluster.priorityClasses; known: {})",
+                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    ),
+                );
+            }
+        }
     }
 
     fn faults(

@@ -363,6 +363,8 @@ pub struct ControlPlaneDoc {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClusterDoc {
     pub node_pools: IndexMap<String, NodePoolDoc>,
+    /// PriorityClass name -> value, for pods' priorityClassName.
+    pub priority_classes: Option<IndexMap<String, i32>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -318,9 +318,6 @@ fn convert_template(
             "spec.template.spec.{what} is not simulated yet and has no effect"
         ))
     };
-    if pod.priority_class_name.is_some() {
-        warn("priorityClassName");
-    }
     if pod.topology_spread_constraints.is_some() {
         warn("topologySpreadConstraints");
     }
