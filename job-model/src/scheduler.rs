@@ -112,6 +112,10 @@ impl Scheduler {
     }
 }
 
+/// How good a node is for preemption, lower first: (highest victim priority, sum of
+/// victim priorities, number of victims, node index).
+type PreemptionRank = (i32, i64, usize, u32);
+
 /// Scheduling-queue order: higher priority first, then creation sequence.
 type QueueKey = (Reverse<i32>, u64, PodId);
 
@@ -319,8 +323,7 @@ impl Scheduler {
             .get(p.job.index())
             .copied()
             .unwrap_or(0) as usize];
-        // (highest victim priority, sum of victim priorities, victims, node) -> victims
-        let mut best: Option<((i32, i64, usize, u32), Vec<PodId>)> = None;
+        let mut best: Option<(PreemptionRank, Vec<PodId>)> = None;
         for (i, node) in api.nodes.iter().enumerate() {
             if !node.kubelet_up || !fits_constraints(node, constraints) {
                 continue;
