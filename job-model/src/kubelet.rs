@@ -122,7 +122,11 @@ impl Kubelet {
         let now = ctx.now();
         let plan = {
             let id = self.next_identity(api, pod);
-            behavior.plan_run(ctx.seed(), &id)
+            let limit = api.jobs[api.pods[pod].job.index()]
+                .spec
+                .template
+                .memory_limit;
+            behavior.plan_run_with_limit(ctx.seed(), &id, limit)
         };
         let (job, index) = (api.pods[pod].job, api.pods[pod].completion_index);
         let c = self.counters(job);

@@ -100,6 +100,9 @@ pub struct Behavior {
     pub indexes: Vec<(OrderedIntervals, BehaviorOverride)>,
     /// Overrides by pod creation ordinal (NonIndexed Jobs).
     pub pods: Vec<(OrderedIntervals, BehaviorOverride)>,
+    /// Peak memory a run uses, bytes: above the pod's memory limit the kernel kills the
+    /// container (OOMKilled, exit 137) at a uniform point of the run.
+    pub memory_usage: Option<u64>,
 }
 
 impl Default for Behavior {
@@ -113,6 +116,7 @@ impl Default for Behavior {
             termination: TerminationBehavior::default(),
             indexes: Vec::new(),
             pods: Vec::new(),
+            memory_usage: None,
         }
     }
 }
@@ -207,6 +211,35 @@ impl Behavior {
         match self.pick(id, &self.termination, |o| o.termination.as_ref()) {
             TerminationBehavior::IgnoresSigterm => None,
             TerminationBehavior::Exits(d) => Some(d.sample(&mut stream(seed, &id.key("sigterm")))),
+        }
+    }
+
+    /// Decides the run `id`, then applies the OOM killer when the run's memory use
+    /// exceeds `memory_limit`.
+    pub fn plan_run_with_limit(
+        &self,
+        seed: u64,
+        id: &RunIdentity<'_>,
+        memory_limit: Option<u64>,
+    ) -> RunPlan {
+        let plan = self.plan_run(seed, id);
+        match (self.memory_usage, memory_limit) {
+            (Some(usage), Some(limit)) if usage > limit => {
+                let mut rng = stream(seed, &id.key("oom"));
+                let at = Distribution::Uniform {
+                    low: SimDuration::ZERO,
+                    high: plan.duration,
+                }
+                .sample(&mut rng);
+                RunPlan {
+                    duration: at,
+                    exit: ContainerExit {
+                        exit_code: 137,
+                        oom_killed: true,
+                    },
+                }
+            }
+            _ => plan,
         }
     }
 

@@ -1315,6 +1315,17 @@ impl Loader<'_> {
         {
             out.termination = t;
         }
+        if let Some(q) = &b.memory_usage {
+            out.memory_usage = self
+                .quantity(&format!("{path}.memoryUsage"), q)
+                .map(|q| q.value().max(0) as u64);
+            if spec.template.memory_limit.is_none() {
+                self.warnings.push(self.src.at(
+                    &format!("{path}.memoryUsage"),
+                    "the pod template sets no memory limit, so memoryUsage never triggers the OOM killer",
+                ));
+            }
+        }
         let indexed = spec.completion_mode == CompletionMode::Indexed;
         if let Some(ix) = &b.indexes {
             let p = format!("{path}.indexes");

@@ -447,6 +447,8 @@ pub struct BehaviorDoc {
     pub termination: Option<TerminationDoc>,
     pub indexes: Option<IndexMap<String, BehaviorOverrideDoc>>,
     pub pods: Option<IndexMap<String, BehaviorOverrideDoc>>,
+    /// Peak memory of a run (a quantity); above the memory limit it is OOM-killed.
+    pub memory_usage: Option<Qty>,
 }
 
 #[derive(Debug, Deserialize)]
