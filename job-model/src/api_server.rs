@@ -82,6 +82,9 @@ pub struct ApiServer {
     pub free_index: NodeFreeIndex,
     /// The pods bound to each node and still in the store, by uid.
     pub node_pods: Vec<BTreeSet<(u64, PodId)>>,
+    /// CPU requested by the pods bound to nodes, millicores, after each instant it
+    /// changed: the cluster's utilisation over time.
+    pub cpu_in_use: Vec<(SimTime, u64)>,
     /// Kubernetes events.
     pub recorder: EventRecorder,
     /// Pod-time accounting of pods that left the store.
@@ -99,6 +102,7 @@ impl ApiServer {
         ApiServer {
             free_index: NodeFreeIndex::new(nodes.iter().map(Node::free)),
             node_pods: vec![BTreeSet::new(); nodes.len()],
+            cpu_in_use: Vec::new(),
             now: SimTime::ZERO,
             jobs: Vec::new(),
             job_pods: Vec::new(),
@@ -109,6 +113,16 @@ impl ApiServer {
             outbox: Vec::new(),
             finalizer_tracking,
             next_uid: 1,
+        }
+    }
+
+    fn cpu_in_use_changed(&mut self, delta: i64) {
+        let now = self.now;
+        let last = self.cpu_in_use.last().map_or(0, |&(_, v)| v);
+        let v = (last as i64 + delta).max(0) as u64;
+        match self.cpu_in_use.last_mut() {
+            Some((t, x)) if *t == now => *x = v,
+            _ => self.cpu_in_use.push((now, v)),
         }
     }
 
@@ -309,6 +323,7 @@ impl ApiServer {
             pod.released_at = Some(self.now);
             let requests = pod.requests;
             self.nodes[node.0 as usize].allocated -= requests;
+            self.cpu_in_use_changed(-(requests.cpu_milli as i64));
             self.refresh_free(node);
             self.outbox.push(Notice::NodeResourcesFreed(node));
         }
@@ -333,6 +348,7 @@ impl ApiServer {
         let uid = self.pods[id].uid;
         self.node_pods[node.0 as usize].insert((uid, id));
         self.nodes[node.0 as usize].allocated += requests;
+        self.cpu_in_use_changed(requests.cpu_milli as i64);
         self.refresh_free(node);
         self.update_pod(id, |p| {
             p.node = Some(node);
@@ -415,6 +431,7 @@ impl ApiServer {
         {
             pod.released_at = Some(self.now);
             self.nodes[node.0 as usize].allocated -= pod.requests;
+            self.cpu_in_use_changed(-(pod.requests.cpu_milli as i64));
             self.refresh_free(node);
             self.outbox.push(Notice::NodeResourcesFreed(node));
         }

@@ -380,6 +380,8 @@ pub struct RunOutcome {
     pub node_events: Vec<crate::node_lifecycle::NodeEvent>,
     /// Node names by node id.
     pub node_names: Vec<String>,
+    /// CPU requested by bound pods (millicores) from each instant it changed.
+    pub cpu_in_use: Vec<(SimTime, u64)>,
 }
 
 impl RunOutcome {
@@ -646,6 +648,7 @@ fn finish(
         scheduler_attempts: scheduler.attempts,
         node_events,
         node_names,
+        cpu_in_use: std::mem::take(&mut api.cpu_in_use),
     })
 }
 

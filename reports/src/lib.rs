@@ -15,7 +15,8 @@
 //!   "events": 1234,                    // simulation events handled
 //!   "cluster": {"makespan": 1305.0,     // s until the last Job finished (horizon if one did not)
 //!               "nodeHours": 0.725, "cost": 0.145,  // cost null unless every pool has pricePerHour
-//!               "cpuUtilisation": 0.59},            // pod CPU requests x time / cluster CPU x makespan
+//!               "cpuUtilisation": 0.59,             // pod CPU requests x time / cluster CPU x makespan
+//!               "cpuUtilisationOverTime": {"bucket": 54.4, "values": [..24 fractions..]}},
 //!   "jobs": [{
 //!     "name": "flaky-etl",
 //!     "outcome": "Complete",           // Complete | Failed | Unfinished | Deleted
@@ -100,6 +101,45 @@ pub struct ClusterUse {
     pub cost: Option<f64>,
     /// Pod CPU requests × time bound, over cluster CPU × makespan.
     pub cpu_utilisation: f64,
+    /// The same in [`UTILISATION_BUCKETS`] equal slices of the makespan.
+    pub cpu_over_time: Vec<f64>,
+}
+
+/// How many slices of the makespan the utilisation series has.
+pub const UTILISATION_BUCKETS: usize = 24;
+
+/// The mean of a step function (value from each change point on) over equal buckets
+/// of `[0, end)`, divided by `capacity`.
+fn bucket_means(steps: &[(SimTime, u64)], end: SimDuration, capacity: f64) -> Vec<f64> {
+    let end_ms = end.as_millis();
+    if end_ms == 0 || capacity <= 0.0 {
+        return vec![0.0; UTILISATION_BUCKETS];
+    }
+    let n = UTILISATION_BUCKETS as u64;
+    let mut area = vec![0.0f64; UTILISATION_BUCKETS];
+    let mut i = 0;
+    let mut value = 0u64;
+    let mut t = 0u64;
+    for k in 0..n {
+        let b_end = end_ms * (k + 1) / n;
+        while t < b_end {
+            // Apply every change at or before t.
+            while i < steps.len() && steps[i].0.as_millis() <= t {
+                value = steps[i].1;
+                i += 1;
+            }
+            let next = steps.get(i).map_or(b_end, |s| s.0.as_millis().min(b_end));
+            let next = next.max(t + 1).min(b_end);
+            area[k as usize] += value as f64 * (next - t) as f64;
+            t = next;
+        }
+    }
+    (0..n)
+        .map(|k| {
+            let len = (end_ms * (k + 1) / n - end_ms * k / n).max(1) as f64;
+            area[k as usize] / len / capacity
+        })
+        .collect()
 }
 
 impl ClusterUse {
@@ -130,11 +170,17 @@ impl ClusterUse {
         } else {
             0.0
         };
+        let capacity: f64 = meta
+            .pools
+            .iter()
+            .map(|p| (p.nodes * p.cpu_milli) as f64)
+            .sum();
         ClusterUse {
             makespan,
             node_hours,
             cost,
             cpu_utilisation,
+            cpu_over_time: bucket_means(&outcome.cpu_in_use, makespan, capacity),
         }
     }
 }
@@ -276,6 +322,10 @@ pub fn run_json(meta: &RunMeta, outcome: &RunOutcome) -> Value {
             "nodeHours": round3(cluster.node_hours),
             "cost": cluster.cost.map(round3),
             "cpuUtilisation": round3(cluster.cpu_utilisation),
+            "cpuUtilisationOverTime": {
+                "bucket": secs(cluster.makespan.as_millis() / UTILISATION_BUCKETS as u64),
+                "values": cluster.cpu_over_time.iter().map(|&x| round3(x)).collect::<Vec<_>>(),
+            },
         },
         "totals": {
             "jobs": t.jobs,
@@ -292,6 +342,15 @@ pub fn run_json(meta: &RunMeta, outcome: &RunOutcome) -> Value {
             },
         },
     })
+}
+
+/// Fractions in [0, 1] as block characters, lowest to highest.
+fn sparkline(values: &[f64]) -> String {
+    const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    values
+        .iter()
+        .map(|&v| BLOCKS[((v.clamp(0.0, 1.0) * 7.0).round()) as usize])
+        .collect()
 }
 
 /// Rounded to three decimals, so the document does not show float noise.
@@ -427,6 +486,12 @@ pub fn run_table(meta: &RunMeta, outcome: &RunOutcome) -> String {
             .map_or_else(String::new, |c| format!(" · cost {c:.2}")),
         cluster.cpu_utilisation * 100.0,
     ));
+    out.push_str(&format!(
+        "CPU requested over time: {} (each step {} of {})\n",
+        sparkline(&cluster.cpu_over_time),
+        SimDuration::from_millis(cluster.makespan.as_millis() / UTILISATION_BUCKETS as u64),
+        cluster.makespan
+    ));
     out
 }
 
@@ -450,4 +515,32 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_means_integrate_the_step_function() {
+        let t = SimTime::from_secs;
+        // 0-12s: 1000; 12s-24s: 2000 (of a capacity of 2000), over 24 s in 24 buckets.
+        let steps = [(t(0), 1000), (t(12), 2000)];
+        let m = bucket_means(&steps, SimDuration::from_secs(24), 2000.0);
+        assert_eq!(m.len(), UTILISATION_BUCKETS);
+        assert!(m[..12].iter().all(|&x| (x - 0.5).abs() < 1e-9), "{m:?}");
+        assert!(m[12..].iter().all(|&x| (x - 1.0).abs() < 1e-9), "{m:?}");
+        // A change inside a bucket is weighted by time: 1s at 0, then 2000.
+        let m = bucket_means(
+            &[(t(0), 0), (t(1), 2000)],
+            SimDuration::from_secs(48),
+            2000.0,
+        );
+        assert!((m[0] - 0.5).abs() < 1e-9, "{m:?}");
+    }
+
+    #[test]
+    fn sparkline_maps_fractions_to_blocks() {
+        assert_eq!(sparkline(&[0.0, 0.5, 1.0, 2.0]), "▁▅██");
+    }
 }
