@@ -116,7 +116,7 @@ fn bucket_means(steps: &[(SimTime, u64)], end: SimDuration, capacity: f64) -> Ve
         return vec![0.0; UTILISATION_BUCKETS];
     }
     let n = UTILISATION_BUCKETS as u64;
-    let mut area = vec![0.0f64; UTILISATION_BUCKETS];
+    let mut area = [0.0f64; UTILISATION_BUCKETS];
     let mut i = 0;
     let mut value = 0u64;
     let mut t = 0u64;
