@@ -7,8 +7,6 @@
 //! therefore react to a write the way informers do: after the fact, never in the
 //! middle of another component's work.
 
-use std::collections::BTreeSet;
-
 use sim_core::{SimDuration, SimTime};
 
 use crate::api::{
@@ -80,8 +78,9 @@ pub struct ApiServer {
     pub nodes: Vec<Node>,
     /// Free resources of every node, for the scheduler's search.
     pub free_index: NodeFreeIndex,
-    /// The pods bound to each node and still in the store, by uid.
-    pub node_pods: Vec<BTreeSet<(u64, PodId)>>,
+    /// The pods bound to each node and still in the store (unordered; see
+    /// [`Self::pods_on`]).
+    pub node_pods: Vec<Vec<PodId>>,
     /// CPU requested by the pods bound to nodes, millicores, after each instant it
     /// changed: the cluster's utilisation over time.
     pub cpu_in_use: Vec<(SimTime, u64)>,
@@ -101,7 +100,7 @@ impl ApiServer {
     pub fn new(nodes: Vec<Node>, finalizer_tracking: bool) -> Self {
         ApiServer {
             free_index: NodeFreeIndex::new(nodes.iter().map(Node::free)),
-            node_pods: vec![BTreeSet::new(); nodes.len()],
+            node_pods: vec![Vec::new(); nodes.len()],
             cpu_in_use: Vec::new(),
             now: SimTime::ZERO,
             jobs: Vec::new(),
@@ -128,10 +127,9 @@ impl ApiServer {
 
     /// The pods on `node`, in creation order.
     pub fn pods_on(&self, node: NodeId) -> Vec<PodId> {
-        self.node_pods[node.0 as usize]
-            .iter()
-            .map(|&(_, p)| p)
-            .collect()
+        let mut pods = self.node_pods[node.0 as usize].clone();
+        pods.sort_by_key(|&p| self.pods[p].uid);
+        pods
     }
 
     /// Marks a node changed for the scheduler (taints, readiness, cordon).
@@ -280,6 +278,7 @@ impl ApiServer {
             deletion_requested_at: None,
             force_deleted: false,
             kubelet_generation: 0,
+            node_pos: 0,
             counted: CountedAs::Nothing,
             crash_backoff: None,
             sched_queue: u32::MAX,
@@ -345,8 +344,9 @@ impl ApiServer {
     pub fn bind_pod(&mut self, id: PodId, node: NodeId) {
         let now = self.now;
         let requests = self.pods[id].requests;
-        let uid = self.pods[id].uid;
-        self.node_pods[node.0 as usize].insert((uid, id));
+        let list = &mut self.node_pods[node.0 as usize];
+        self.pods[id].node_pos = list.len() as u32;
+        list.push(id);
         self.nodes[node.0 as usize].allocated += requests;
         self.cpu_in_use_changed(requests.cpu_milli as i64);
         self.refresh_free(node);
@@ -424,7 +424,12 @@ impl ApiServer {
         self.job_pods[job.index()].update(&mut self.pods, id, Some(last), None, &rule);
         let mut pod = self.pods.remove(id).expect("present");
         if let Some(node) = pod.node {
-            self.node_pods[node.0 as usize].remove(&(pod.uid, id));
+            let list = &mut self.node_pods[node.0 as usize];
+            let pos = pod.node_pos as usize;
+            list.swap_remove(pos);
+            if let Some(&moved) = list.get(pos) {
+                self.pods[moved].node_pos = pos as u32;
+            }
         }
         if pod.released_at.is_none()
             && let Some(node) = pod.node

@@ -328,9 +328,9 @@ impl Scheduler {
             if !node.kubelet_up || !fits_constraints(node, constraints) {
                 continue;
             }
-            let mut lower: Vec<PodId> = api.node_pods[i]
-                .iter()
-                .map(|&(_, v)| v)
+            let mut lower: Vec<PodId> = api
+                .pods_on(NodeId(i as u32))
+                .into_iter()
                 .filter(|&v| {
                     let q = &api.pods[v];
                     q.priority < priority

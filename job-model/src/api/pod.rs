@@ -300,6 +300,8 @@ pub struct Pod {
     pub force_deleted: bool,
     /// Invalidates the kubelet's pending timers for this pod.
     pub kubelet_generation: u32,
+    /// Position in its node's pod list (for O(1) removal).
+    pub node_pos: u32,
     /// Outcome as counted by the Job controller.
     pub counted: CountedAs,
     /// Kubelet crash-loop back-off of the main container: (current back-off, last update).
