@@ -173,25 +173,14 @@ impl World {
                         else {
                             return;
                         };
-                        let mut up: Vec<NodeId> = (0..self.api.nodes.len() as u32)
+                        let up: Vec<NodeId> = (0..self.api.nodes.len() as u32)
                             .map(NodeId)
                             .filter(|n| {
                                 let node = &self.api.nodes[n.0 as usize];
                                 node.pool == pool && node.exists && node.kubelet_up
                             })
                             .collect();
-                        let mut rng = stream(
-                            ctx.seed(),
-                            &StreamKey::new("fault-pick-nodes", [u64::from(i), 0, 0]),
-                        );
-                        let n = (count as usize).min(up.len());
-                        for k in 0..n {
-                            let span = (up.len() - k) as u64;
-                            let pick = k + (rng.next_u64() % span) as usize;
-                            up.swap(k, pick);
-                        }
-                        up.truncate(n);
-                        up
+                        choose(up, count, ctx.seed(), "fault-pick-nodes", i)
                     }
                 };
                 for n in nodes {
@@ -267,18 +256,7 @@ impl World {
     ) -> Vec<PodId> {
         let mut pods = self.api.job_pods[job.index()].active.clone();
         pods.sort_by_key(|&p| self.api.pods[p].uid);
-        let mut rng = stream(
-            ctx.seed(),
-            &StreamKey::new("fault-pick-pods", [u64::from(fault), 0, 0]),
-        );
-        let n = (count as usize).min(pods.len());
-        for k in 0..n {
-            let span = (pods.len() - k) as u64;
-            let pick = k + (rng.next_u64() % span) as usize;
-            pods.swap(k, pick);
-        }
-        pods.truncate(n);
-        pods
+        choose(pods, count, ctx.seed(), "fault-pick-pods", fault)
     }
 
     /// The TTL-after-finished controller: a finished Job with `ttlSecondsAfterFinished`
@@ -408,6 +386,21 @@ impl World {
     pub fn now(&self) -> SimTime {
         self.api.now
     }
+}
+
+/// `count` of `items` (in their given order), picked by a partial Fisher-Yates shuffle
+/// drawn from the stream keyed by (`domain`, fault index): the same choice in every run
+/// with this seed, whatever else happens.
+fn choose<T>(mut items: Vec<T>, count: u32, seed: u64, domain: &str, fault: u32) -> Vec<T> {
+    let mut rng = stream(seed, &StreamKey::new(domain, [u64::from(fault), 0, 0]));
+    let n = (count as usize).min(items.len());
+    for k in 0..n {
+        let span = (items.len() - k) as u64;
+        let pick = k + (rng.next_u64() % span) as usize;
+        items.swap(k, pick);
+    }
+    items.truncate(n);
+    items
 }
 
 impl Model for World {
