@@ -5,7 +5,6 @@
 //! `controlPlane.featureGates` may override them, except for gates that upstream locked
 //! once they went GA.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -167,19 +166,27 @@ impl FromStr for FeatureGate {
     }
 }
 
-/// The gates in force for one run.
-#[derive(Clone, Debug, PartialEq, Eq)]
+const _: () = assert!(
+    FeatureGate::ALL.len() <= 64,
+    "FeatureGates keeps one bit per gate"
+);
+
+/// The gates in force for one run, one bit per gate (the controller asks on every
+/// sync, so a lookup is a shift and a mask).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FeatureGates {
-    on: BTreeMap<FeatureGate, bool>,
+    on: u64,
 }
 
 impl FeatureGates {
     /// The defaults of `version`.
     pub fn defaults_for(version: KubeVersion) -> Self {
-        let on = FeatureGate::ALL
-            .iter()
-            .map(|&g| (g, g.default_on_from().is_some_and(|m| version.minor >= m)))
-            .collect();
+        let mut on = 0u64;
+        for &g in FeatureGate::ALL {
+            if g.default_on_from().is_some_and(|m| version.minor >= m) {
+                on |= 1 << g as u32;
+            }
+        }
         FeatureGates { on }
     }
 
@@ -199,13 +206,17 @@ impl FeatureGates {
                 gate.name()
             ));
         }
-        self.on.insert(gate, value);
+        if value {
+            self.on |= 1 << gate as u32;
+        } else {
+            self.on &= !(1 << gate as u32);
+        }
         Ok(())
     }
 
     /// Whether `gate` is on.
     pub fn enabled(&self, gate: FeatureGate) -> bool {
-        self.on.get(&gate).copied().unwrap_or(false)
+        self.on & (1 << gate as u32) != 0
     }
 }
 
