@@ -452,7 +452,7 @@ pub fn simulate(spec: Arc<RunSpec>, opts: &RunOptions) -> Result<RunOutcome, Sim
     );
     let controller = JobController::new(ControllerConfig {
         version: spec.version,
-        gates: spec.gates.clone(),
+        gates: spec.gates,
         sync_batch_period: spec.control_plane.job_sync_delay,
     });
     let reduced = spec
