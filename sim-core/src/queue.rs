@@ -130,21 +130,29 @@ impl<E> EventQueue<E> {
             if first >= n {
                 break;
             }
-            let children = &self.keys[first..(first + ARITY).min(n)];
-            let mut min = 0;
-            let mut min_key = children[0];
-            for (c, &k) in children.iter().enumerate().skip(1) {
-                if k < min_key {
-                    min = c;
-                    min_key = k;
+            let (min, min_key) = if first + ARITY <= n {
+                // A full group: a tournament of two pairs, one bounds check.
+                let c: &[u128; ARITY] = self.keys[first..first + ARITY]
+                    .try_into()
+                    .expect("four children");
+                let (a, ka) = if c[1] < c[0] { (1, c[1]) } else { (0, c[0]) };
+                let (b, kb) = if c[3] < c[2] { (3, c[3]) } else { (2, c[2]) };
+                if kb < ka { (first + b, kb) } else { (first + a, ka) }
+            } else {
+                let mut min = first;
+                for c in first + 1..n {
+                    if self.keys[c] < self.keys[min] {
+                        min = c;
+                    }
                 }
-            }
+                (min, self.keys[min])
+            };
             if min_key >= key {
                 break;
             }
             self.keys[i] = min_key;
-            self.slots[i] = self.slots[first + min];
-            i = first + min;
+            self.slots[i] = self.slots[min];
+            i = min;
         }
         self.keys[i] = key;
         self.slots[i] = slot;
