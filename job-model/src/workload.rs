@@ -202,14 +202,18 @@ impl Behavior {
 
     /// The start-up delay of the pod whose first run is `id`.
     pub fn startup(&self, seed: u64, id: &RunIdentity<'_>) -> SimDuration {
-        let d = self.pick(id, &self.startup, |o| o.startup.as_ref());
-        d.sample(&mut stream(seed, &id.key("pod-startup")))
+        match self.pick(id, &self.startup, |o| o.startup.as_ref()) {
+            // A fixed delay draws nothing: no stream to set up.
+            Distribution::Fixed(d) => *d,
+            d => d.sample(&mut stream(seed, &id.key("pod-startup"))),
+        }
     }
 
     /// The reaction of the run's container to SIGTERM.
     pub fn termination(&self, seed: u64, id: &RunIdentity<'_>) -> Option<SimDuration> {
         match self.pick(id, &self.termination, |o| o.termination.as_ref()) {
             TerminationBehavior::IgnoresSigterm => None,
+            TerminationBehavior::Exits(Distribution::Fixed(d)) => Some(*d),
             TerminationBehavior::Exits(d) => Some(d.sample(&mut stream(seed, &id.key("sigterm")))),
         }
     }

@@ -137,7 +137,11 @@ impl<E> EventQueue<E> {
                     .expect("four children");
                 let (a, ka) = if c[1] < c[0] { (1, c[1]) } else { (0, c[0]) };
                 let (b, kb) = if c[3] < c[2] { (3, c[3]) } else { (2, c[2]) };
-                if kb < ka { (first + b, kb) } else { (first + a, ka) }
+                if kb < ka {
+                    (first + b, kb)
+                } else {
+                    (first + a, ka)
+                }
             } else {
                 let mut min = first;
                 for c in first + 1..n {
