@@ -10,6 +10,9 @@
 use sim_core::{Context, SimDuration, SimTime};
 
 use crate::api::manifest::TAINT_NODE_UNREACHABLE;
+
+/// The taint of non-graceful node shutdown.
+pub const TAINT_NODE_OUT_OF_SERVICE: &str = "node.kubernetes.io/out-of-service";
 use crate::api::{
     ContainerState, DeletionCause, DisruptionReason, NodeId, PodId, PodPhase, Taint, TaintEffect,
     Toleration, WaitingReason,
@@ -332,6 +335,74 @@ impl World {
                     pod.ready_transition = Some(crate::api::api_time(now));
                 }
             });
+        }
+    }
+
+    /// The out-of-service taint (non-graceful node shutdown, KEP-2268): the taint
+    /// manager evicts the pods that do not tolerate it, and PodGC, at its next pass,
+    /// fails and force-deletes the node's terminating pods if the node is NotReady.
+    pub(crate) fn out_of_service(&mut self, ctx: Ctx<'_, '_>, node: NodeId) {
+        let now = ctx.now();
+        let n = &mut self.api.nodes[node.0 as usize];
+        if !n.exists {
+            return;
+        }
+        let taint = Taint {
+            key: TAINT_NODE_OUT_OF_SERVICE.into(),
+            value: "nodeshutdown".into(),
+            effect: TaintEffect::NoExecute,
+            time_added: Some(now),
+        };
+        n.taints.push(taint.clone());
+        self.api.node_changed(node);
+        for p in self.api.pods_on(node) {
+            let pod = &self.api.pods[p];
+            if pod.phase.is_terminal() || pod.deletion_timestamp.is_some() {
+                continue;
+            }
+            let tolerations = &self.api.jobs[pod.job.index()].spec.template.tolerations;
+            if toleration_time(tolerations, &taint) == Some(SimDuration::ZERO) {
+                self.evict(p, DisruptionReason::DeletionByTaintManager);
+            }
+        }
+        let next_tick = SimTime::from_millis(
+            (now.as_millis() / POD_GC_PERIOD.as_millis() + 1) * POD_GC_PERIOD.as_millis(),
+        );
+        ctx.schedule(next_tick, Event::PodGcTerminating(node));
+    }
+
+    /// PodGC `gcTerminating`: on a NotReady node with the out-of-service taint, the
+    /// terminating pods are marked Failed and force-deleted.
+    pub(crate) fn pod_gc_terminating(&mut self, ctx: Ctx<'_, '_>, node: NodeId) {
+        let now = ctx.now();
+        let n = &self.api.nodes[node.0 as usize];
+        let tainted = n.taints.iter().any(|t| t.key == TAINT_NODE_OUT_OF_SERVICE);
+        if !n.exists || n.ready || !tainted {
+            return;
+        }
+        let mark = self.disruption_conditions();
+        for p in self.api.pods_on(node) {
+            let pod = &self.api.pods[p];
+            if pod.deletion_timestamp.is_none() {
+                continue;
+            }
+            if !pod.phase.is_terminal() {
+                self.api.update_pod(p, |pod| {
+                    if mark {
+                        pod.disruption
+                            .get_or_insert(DisruptionReason::DeletionByPodGC);
+                    }
+                    pod.phase = PodPhase::Failed;
+                    if pod.ready {
+                        pod.ready = false;
+                        pod.ready_transition = Some(crate::api::api_time(now));
+                    }
+                });
+            }
+            self.api.force_delete_pod(
+                p,
+                DeletionCause::Disruption(DisruptionReason::DeletionByPodGC),
+            );
         }
     }
 

@@ -111,6 +111,13 @@ pub enum NodeAction {
         /// The node.
         node: String,
     },
+    /// An administrator taints the node `node.kubernetes.io/out-of-service:NoExecute`
+    /// (non-graceful node shutdown): pods without a matching toleration are evicted,
+    /// and PodGC force-deletes the terminating pods of the node while it is NotReady.
+    OutOfService {
+        /// The node.
+        node: String,
+    },
     /// Node-pressure eviction: the kubelet evicts every pod on the node (hard
     /// eviction, no grace period): phase Failed, reason Evicted, DisruptionTarget
     /// TerminationByKubelet.

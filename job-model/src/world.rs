@@ -51,6 +51,8 @@ pub enum Event {
     },
     /// PodGC's pass over the pods of a deleted node.
     PodGc(NodeId),
+    /// PodGC's pass over the terminating pods of an out-of-service node.
+    PodGcTerminating(NodeId),
     /// The Job controller's worker syncs the Job.
     JobSync(JobId),
     /// A delayed work-queue entry becomes ready.
@@ -157,6 +159,11 @@ impl World {
             NodeAction::KubeletRestart { node } => {
                 if let Some(n) = by_name(self, &node) {
                     self.kubelet_restart(ctx, n);
+                }
+            }
+            NodeAction::OutOfService { node } => {
+                if let Some(n) = by_name(self, &node) {
+                    self.out_of_service(ctx, n);
                 }
             }
             NodeAction::NodePressure { node } => {
@@ -417,6 +424,7 @@ impl Model for World {
             Event::NodeNotReady(node, epoch) => self.node_not_ready(ctx, node, epoch),
             Event::TaintEviction { pod, node, epoch } => self.taint_eviction(pod, node, epoch),
             Event::PodGc(node) => self.pod_gc(ctx, node),
+            Event::PodGcTerminating(node) => self.pod_gc_terminating(ctx, node),
             Event::TtlExpired(job) => {
                 garbage_collector::delete_job(&mut self.api, job, Propagation::Foreground)
             }

@@ -439,6 +439,7 @@ impl Loader<'_> {
                 ("drain", f.drain.is_some()),
                 ("kubeletRestart", f.kubelet_restart.is_some()),
                 ("nodePressure", f.node_pressure.is_some()),
+                ("outOfService", f.out_of_service.is_some()),
             ];
             let job_actions = [
                 ("suspend", f.suspend.as_ref().map(|r| r.job.as_str())),
@@ -464,7 +465,7 @@ impl Loader<'_> {
                 self.err(
                     &path,
                     format!(
-                        "a fault has `at` and exactly one action (suspend, resume, scale, deleteJob, nodeDown, drain, evict, preempt, kubeletRestart, nodePressure, deletePods); got {}",
+                        "a fault has `at` and exactly one action (suspend, resume, scale, deleteJob, deletePods, evict, preempt, nodeDown, drain, kubeletRestart, nodePressure, outOfService); got {}",
                         if given.is_empty() { "none".to_string() } else { given.join(", ") }
                     ),
                 );
@@ -551,6 +552,7 @@ impl Loader<'_> {
                 ("drain", &f.drain),
                 ("kubeletRestart", &f.kubelet_restart),
                 ("nodePressure", &f.node_pressure),
+                ("outOfService", &f.out_of_service),
             ] {
                 let Some(d) = doc else { continue };
                 if !node_exists(&d.node) {
@@ -564,6 +566,7 @@ impl Loader<'_> {
                 let action = match key {
                     "drain" => NodeAction::Drain { node },
                     "kubeletRestart" => NodeAction::KubeletRestart { node },
+                    "outOfService" => NodeAction::OutOfService { node },
                     _ => NodeAction::NodePressure { node },
                 };
                 out.push(NodeFault { at: f.at.0, action });

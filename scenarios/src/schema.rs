@@ -83,6 +83,7 @@ pub struct FaultDoc {
     pub preempt: Option<DeletePodsDoc>,
     pub kubelet_restart: Option<NodeRefDoc>,
     pub node_pressure: Option<NodeRefDoc>,
+    pub out_of_service: Option<NodeRefDoc>,
     pub delete_pods: Option<DeletePodsDoc>,
 }
 
