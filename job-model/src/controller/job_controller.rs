@@ -20,8 +20,9 @@ use super::{
     only_replace_failed_pods,
 };
 use crate::api::{
-    CompletionMode, ConditionStatus, CountedAs, DeletionCause, Job, JobCondition, JobConditionType,
-    JobSpec, JobStatus, Pod, PodId, PodPhase, RestartPolicy, api_time, reasons, secs,
+    CompletionMode, ConditionStatus, ContainerState, CountedAs, DeletionCause, Job, JobCondition,
+    JobConditionType, JobSpec, JobStatus, Pod, PodId, PodPhase, RestartPolicy, api_time, reasons,
+    secs,
 };
 use crate::api_server::{ApiServer, Notice};
 use crate::events::{EventMessage, EventType, PodName};
@@ -267,9 +268,16 @@ impl JobController {
         if jc.draft.start_time.is_none() && !spec.suspend {
             jc.draft.start_time = Some(api_time(now));
         }
-        jc.new_backoff = self.new_backoff_record(api, id);
+        jc.new_backoff = self.new_backoff_record(api, id, now);
 
-        let exceeds_backoff_limit = jc.failed > spec.backoff_limit;
+        // 1.27 and earlier also require a failure new in this sync and active pods
+        // short of parallelism (the legacy check); 1.28 dropped both (PR #118615).
+        let job_has_new_failure = jc.failed > job_status(api, id).failed;
+        let exceeds_backoff_limit = if self.cfg.version.at_least(28) {
+            jc.failed > spec.backoff_limit
+        } else {
+            job_has_new_failure && active != spec.parallelism && jc.failed > spec.backoff_limit
+        };
         jc.finished_condition = job_status(api, id)
             .true_condition(JobConditionType::SuccessCriteriaMet)
             .cloned();
@@ -476,6 +484,19 @@ impl JobController {
         jc.draft.ready = ready;
         jc.draft.terminating = terminating;
         self.track_job_status_and_remove_finalizers(api, ctx, &mut jc, needs_status_update);
+        // 1.27: a sync that sees a new failure also returns "failed pod(s) detected", so
+        // the work queue re-adds the Job rate-limited; any other sync forgets it.
+        if !self.cfg.version.at_least(28) {
+            let finished = api.jobs[id.index()].status.is_finished();
+            let st = self.state(id);
+            if job_has_new_failure && !finished {
+                let delay = super::legacy::exponential(st.requeues);
+                st.requeues += 1;
+                self.enqueue_after(ctx, id, delay);
+            } else {
+                st.requeues = 0;
+            }
+        }
         // Keep the buffer for the next sync (no allocation per sync).
         self.scratch.prev_succeeded = jc.prev_succeeded;
     }
@@ -526,15 +547,25 @@ impl JobController {
     }
 
     /// Upstream `newBackoffRecord` over this sync's newly finished pods.
-    fn new_backoff_record(&mut self, api: &ApiServer, id: JobId) -> BackoffRecord {
+    fn new_backoff_record(&mut self, api: &ApiServer, id: JobId, now: SimTime) -> BackoffRecord {
+        // 1.27's getFinishedTime falls back to the current time for a pod whose
+        // containers have not all terminated; 1.28 looks at Ready and the deletion.
+        let legacy_finish = !self.cfg.version.at_least(28);
+        let finished = |p: &Pod| {
+            if legacy_finish && !matches!(p.container, ContainerState::Terminated { .. }) {
+                api_time(now)
+            } else {
+                finish_time(p)
+            }
+        };
         let s = &mut self.scratch;
         s.times_a.clear();
         s.times_a
-            .extend(s.new_succeeded.iter().map(|&p| finish_time(&api.pods[p])));
+            .extend(s.new_succeeded.iter().map(|&p| finished(&api.pods[p])));
         s.times_a.sort_unstable();
         s.times_b.clear();
         s.times_b
-            .extend(s.new_failed.iter().map(|&p| finish_time(&api.pods[p])));
+            .extend(s.new_failed.iter().map(|&p| finished(&api.pods[p])));
         s.times_b.sort_unstable();
         let old = self.state(id).backoff;
         old.next(&self.scratch.times_a, &self.scratch.times_b)

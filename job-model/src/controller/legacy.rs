@@ -29,7 +29,7 @@ pub const DEFAULT_JOB_BACKOFF: SimDuration = SimDuration::from_secs(10);
 pub const MAX_JOB_BACKOFF: SimDuration = SimDuration::from_secs(360);
 
 /// `10s * 2^exp`, capped at 360 s.
-fn exponential(exp: u32) -> SimDuration {
+pub(crate) fn exponential(exp: u32) -> SimDuration {
     let factor = 1u64.checked_shl(exp.min(32)).unwrap_or(u64::MAX);
     DEFAULT_JOB_BACKOFF
         .saturating_mul(factor)

@@ -208,7 +208,9 @@ impl JobController {
         spec_changed: bool,
         ads_changed: bool,
     ) {
-        if spec_changed || self.cfg.legacy() {
+        // Status-only updates are batched from 1.28 (PR #118615); before, every Job
+        // update enqueued at once.
+        if spec_changed || !self.cfg.version.at_least(28) {
             self.enqueue_now(ctx, job);
         } else {
             self.enqueue_batched(ctx, job);
