@@ -1,0 +1,184 @@
+//! The `expect:` entries, checked against the Jobs and variants of the scenario.
+
+use super::*;
+
+impl Loader<'_> {
+    pub(super) fn expectations(
+        &mut self,
+        docs: &[ExpectDoc],
+        horizon: SimDuration,
+    ) -> Vec<Expectation> {
+        let names = self.job_names.clone();
+        let mut out = Vec::new();
+        for (i, d) in docs.iter().enumerate() {
+            let path = format!("expect[{i}]");
+            let before = self.errors.len();
+            self.not_supported_yet(&format!("{path}.sweep"), d.sweep.is_some());
+            if let Some(v) = &d.variant
+                && !self.variant_names.contains(v)
+            {
+                let names = self.variant_names.join(", ");
+                self.err(
+                    &format!("{path}.variant"),
+                    format!("no variant {v:?} in the scenario (variants: {names})"),
+                );
+            }
+            let job = match &d.job {
+                Some(j) if names.contains(j) => j.clone(),
+                Some(j) => {
+                    let mut known = names.clone();
+                    known.truncate(8);
+                    self.err(
+                        &format!("{path}.job"),
+                        format!("no Job {j:?} in the scenario (Jobs: {})", known.join(", ")),
+                    );
+                    continue;
+                }
+                None => {
+                    if d.sweep.is_none() {
+                        self.err(&path, "an expectation needs `job:` (the Job it is about)");
+                    }
+                    continue;
+                }
+            };
+            let at = d.at.map(|a| SimTime::ZERO + a.0);
+            if let Some(a) = d.at
+                && a.0 > horizon
+            {
+                self.err(
+                    &format!("{path}.at"),
+                    format!("{} is after the horizon ({horizon})", a.0),
+                );
+            }
+            let condition_type = |l: &mut Self, p: &str, t: &str| match JobConditionType::parse(t) {
+                Some(t) => Some(t),
+                None => {
+                    l.err(
+                        p,
+                        format!("unknown Job condition type {t:?}; expected Complete, Failed, FailureTarget, SuccessCriteriaMet or Suspended"),
+                    );
+                    None
+                }
+            };
+            let condition = d.condition.as_ref().and_then(|c| {
+                let t = condition_type(self, &format!("{path}.condition.type"), &c.condition_type)?;
+                let status = match c.status.as_deref() {
+                    None | Some("True") => ConditionStatus::True,
+                    Some("False") => ConditionStatus::False,
+                    Some("Unknown") => ConditionStatus::Unknown,
+                    Some(other) => {
+                        self.err(
+                            &format!("{path}.condition.status"),
+                            format!("{other:?}: expected True, False or Unknown"),
+                        );
+                        return None;
+                    }
+                };
+                Some(ConditionCheck {
+                    condition_type: t,
+                    status,
+                    reason: c.reason.clone(),
+                    message: c.message.clone(),
+                    at: c.at,
+                })
+            });
+            let no_condition = d
+                .no_condition
+                .as_ref()
+                .and_then(|t| condition_type(self, &format!("{path}.noCondition"), t));
+            let mut status = Vec::new();
+            if let Some(st) = &d.status {
+                for (name, v) in [
+                    ("active", st.active),
+                    ("ready", st.ready),
+                    ("succeeded", st.succeeded),
+                    ("failed", st.failed),
+                    ("terminating", st.terminating),
+                ] {
+                    if let Some(v) = v {
+                        status.push(StatusCheck::Counter(name, v));
+                    }
+                }
+                if let Some(v) = &st.completed_indexes {
+                    status.push(StatusCheck::CompletedIndexes(v.clone()));
+                }
+                if let Some(v) = &st.failed_indexes {
+                    status.push(StatusCheck::FailedIndexes(v.clone()));
+                }
+                if let Some(v) = st.start_time {
+                    status.push(StatusCheck::StartTime(v));
+                }
+                if let Some(v) = st.completion_time {
+                    status.push(StatusCheck::CompletionTime(v));
+                }
+            }
+            let mut metrics = Vec::new();
+            if let Some(m) = &d.metrics {
+                if d.at.is_some() {
+                    self.err(
+                        &format!("{path}.metrics"),
+                        "metrics are measured at the end of the run; drop `at` or check `status`/`condition` instead",
+                    );
+                }
+                if let Some(o) = &m.outcome {
+                    if !["Complete", "Failed", "Unfinished", "Deleted"].contains(&o.as_str()) {
+                        self.err(
+                            &format!("{path}.metrics.outcome"),
+                            format!("{o:?}: expected Complete, Failed, Unfinished or Deleted"),
+                        );
+                    }
+                    metrics.push(MetricCheck::Outcome(o.clone()));
+                }
+                if let Some(v) = m.completion_time {
+                    metrics.push(MetricCheck::CompletionTime(v));
+                }
+                if let Some(v) = m.interim_time {
+                    metrics.push(MetricCheck::InterimTime(v));
+                }
+                for (name, v) in [
+                    ("retries", m.retries),
+                    ("podsCreated", m.pods_created),
+                    ("containerRestarts", m.container_restarts),
+                    ("ignoredFailures", m.ignored_failures),
+                ] {
+                    if let Some(v) = v {
+                        metrics.push(MetricCheck::Count(name, v));
+                    }
+                }
+                for (name, v) in [
+                    ("usefulPodSeconds", m.useful_pod_seconds),
+                    ("wastedPodSeconds", m.wasted_pod_seconds),
+                ] {
+                    if let Some(v) = v {
+                        metrics.push(MetricCheck::Seconds(name, v));
+                    }
+                }
+            }
+            if self.errors.len() > before {
+                continue;
+            }
+            out.push(Expectation {
+                index: i,
+                at_location: self.src.map.locate(&path),
+                job,
+                variant: d.variant.clone(),
+                at,
+                condition,
+                no_condition,
+                status,
+                events: d
+                    .events
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect(),
+                pods_created: d
+                    .pods_created
+                    .as_ref()
+                    .map(|v| v.iter().map(|d| d.0).collect()),
+                metrics,
+            });
+        }
+        out
+    }
+}
