@@ -423,3 +423,52 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::TolerationOperator;
+
+    fn unreachable() -> Taint {
+        Taint {
+            key: TAINT_NODE_UNREACHABLE.into(),
+            value: String::new(),
+            effect: TaintEffect::NoExecute,
+            time_added: None,
+        }
+    }
+
+    fn tol(key: &str, seconds: Option<i64>) -> Toleration {
+        Toleration {
+            key: key.into(),
+            operator: TolerationOperator::Exists,
+            value: String::new(),
+            effect: Some(TaintEffect::NoExecute),
+            toleration_seconds: seconds,
+        }
+    }
+
+    #[test]
+    fn no_matching_toleration_evicts_at_once() {
+        let t = [tol("something-else", Some(60))];
+        assert_eq!(toleration_time(&t, &unreachable()), Some(SimDuration::ZERO));
+    }
+
+    #[test]
+    fn the_shortest_matching_toleration_wins() {
+        let t = [
+            tol(TAINT_NODE_UNREACHABLE, Some(300)),
+            tol(TAINT_NODE_UNREACHABLE, Some(60)),
+        ];
+        assert_eq!(
+            toleration_time(&t, &unreachable()),
+            Some(SimDuration::from_secs(60))
+        );
+    }
+
+    #[test]
+    fn a_toleration_without_seconds_tolerates_forever() {
+        let t = [tol(TAINT_NODE_UNREACHABLE, None)];
+        assert_eq!(toleration_time(&t, &unreachable()), None);
+    }
+}
