@@ -11,6 +11,7 @@ use sim_core::{Context, Model, SimTime, StreamKey, TimerToken, stream};
 use crate::api::{DeletionCause, DisruptionReason, JobConditionType, NodeId, PodId, secs};
 use crate::api_server::{ApiServer, Notice};
 use crate::controller::JobController;
+use crate::controller::job_pods::PodView;
 use crate::garbage_collector::{self, Propagation};
 use crate::kubelet::Kubelet;
 use crate::run::{Arrival, JobAction, NodeAction, NodeTarget, RunSpec};
@@ -340,7 +341,7 @@ impl World {
             |api: &ApiServer, job: JobId| api.live_job(job).is_none_or(|j| j.status.is_finished());
         match notice {
             Notice::PodAdded { pod, job } => {
-                self.controller.on_pod_event(ctx, job, false);
+                self.controller.on_pod_event(ctx, job, false, false);
                 self.scheduler.on_pod_added(&mut self.api, pod);
             }
             Notice::PodUpdated {
@@ -353,8 +354,9 @@ impl World {
                 // updatePod treats a new deletionTimestamp like deletePod, which does not
                 // sync a finished Job.
                 if !(deleted && job_finished(&self.api, job)) {
-                    let failed = after.phase == crate::api::PodPhase::Failed;
-                    self.controller.on_pod_event(ctx, job, failed);
+                    let failed = |v: &PodView| v.phase == crate::api::PodPhase::Failed;
+                    self.controller
+                        .on_pod_event(ctx, job, failed(&before), failed(&after));
                 }
                 if !before.bound && after.bound {
                     let behavior = &self.spec.jobs[self.job_template[job.index()]].behavior;
@@ -372,7 +374,7 @@ impl World {
             }
             Notice::PodRemoved { job, .. } => {
                 if !job_finished(&self.api, job) {
-                    self.controller.on_pod_event(ctx, job, false);
+                    self.controller.on_pod_event(ctx, job, false, false);
                 }
                 garbage_collector::finish_foreground_deletion(&mut self.api, job);
             }

@@ -270,14 +270,12 @@ impl JobController {
         }
         jc.new_backoff = self.new_backoff_record(api, id, now);
 
-        // 1.27 and earlier also require a failure new in this sync and active pods
-        // short of parallelism (the legacy check); 1.28 dropped both (PR #118615).
+        // (The legacy form also required a new failure and active != parallelism; the
+        // tracking path counts every failure since "Always count the failures towards the
+        // backoffLimit", in the latest 1.25 .. 1.27 patches.)
         let job_has_new_failure = jc.failed > job_status(api, id).failed;
-        let exceeds_backoff_limit = if self.cfg.version.at_least(28) {
-            jc.failed > spec.backoff_limit
-        } else {
-            job_has_new_failure && active != spec.parallelism && jc.failed > spec.backoff_limit
-        };
+        let succeeded_before = job_status(api, id).succeeded;
+        let exceeds_backoff_limit = jc.failed > spec.backoff_limit;
         jc.finished_condition = job_status(api, id)
             .true_condition(JobConditionType::SuccessCriteriaMet)
             .cloned();
@@ -484,16 +482,21 @@ impl JobController {
         jc.draft.ready = ready;
         jc.draft.terminating = terminating;
         self.track_job_status_and_remove_finalizers(api, ctx, &mut jc, needs_status_update);
-        // 1.27: a sync that sees a new failure also returns "failed pod(s) detected", so
-        // the work queue re-adds the Job rate-limited; any other sync forgets it.
+        // Before 1.28 a sync that sees a new failure also returns "failed pod(s)
+        // detected", so the work queue re-adds the Job rate-limited. 1.27 forgets the
+        // count after any other sync; 1.25 / 1.26 (with the fix of PR #114516) only after
+        // a new success, a suspend change or the end of the Job.
         if !self.cfg.version.at_least(28) {
-            let finished = api.jobs[id.index()].status.is_finished();
+            let status = &api.jobs[id.index()].status;
+            let finished = status.is_finished();
+            let new_success = status.succeeded > succeeded_before;
+            let forget = self.cfg.version.at_least(27) || new_success || suspend_cond_changed;
             let st = self.state(id);
             if job_has_new_failure && !finished {
                 let delay = super::legacy::exponential(st.requeues);
                 st.requeues += 1;
                 self.enqueue_after(ctx, id, delay);
-            } else {
+            } else if forget || finished {
                 st.requeues = 0;
             }
         }
@@ -701,7 +704,9 @@ impl JobController {
         }
         let now = ctx.now();
         let max_backoff = self.cfg.max_pod_failure_backoff();
-        if spec.backoff_limit_per_index.is_none() {
+        // 1.25 / 1.26 have no back-off record: the replacement comes in the sync that
+        // sees the failure, which the work queue delays.
+        if spec.backoff_limit_per_index.is_none() && !self.cfg.queue_backoff_only() {
             let remaining = jc.new_backoff.remaining_time(
                 now,
                 backoff::DEFAULT_JOB_POD_FAILURE_BACKOFF,

@@ -147,6 +147,7 @@ impl JobController {
             None
         };
         let mut conditions_changed = false;
+        let mut suspend_changed = false;
         if let Some((reason, message)) = failure {
             // deleteJobPods: every active pod; they count as failed from now on.
             self.scratch.pods.clear();
@@ -216,8 +217,8 @@ impl JobController {
                 .enabled(crate::version::FeatureGate::SuspendJob)
                 && manage_job_called
             {
-                conditions_changed |=
-                    self.legacy_suspend_bookkeeping(api, id, &spec, &mut status, now);
+                suspend_changed = self.legacy_suspend_bookkeeping(api, id, &spec, &mut status, now);
+                conditions_changed |= suspend_changed;
             }
         }
 
@@ -249,7 +250,10 @@ impl JobController {
             if job_have_new_failure && !finished {
                 // "failed pod(s) detected for job key": re-enqueued after the back-off.
                 failed_pods_detected = true;
-            } else {
+            } else if suspend_changed || finished || self.cfg.forget_on_every_status_write() {
+                // 1.21/1.22 forget the back-off on any status write; from the fix of
+                // PR #114516 (1.23.16, 1.24.10) only a suspend change does (besides a new
+                // success, above).
                 forget = true;
             }
         }

@@ -80,6 +80,19 @@ impl ControllerConfig {
         !self.gates.enabled(FeatureGate::JobTrackingWithFinalizers)
     }
 
+    /// Whether a status write without a new failure forgets the work queue's back-off
+    /// count: in 1.21 and 1.22; the fix of PR #114516 (1.23.16, 1.24.10, 1.25.6, 1.26.1)
+    /// keeps it until a new success or a suspend change.
+    pub fn forget_on_every_status_write(&self) -> bool {
+        !self.version.at_least(23)
+    }
+
+    /// 1.25 and 1.26: finalizer tracking, but the pod-failure back-off is still only the
+    /// work queue's rate limiter (the back-off record came in 1.27).
+    pub fn queue_backoff_only(&self) -> bool {
+        !self.legacy() && !self.version.at_least(27)
+    }
+
     /// 1.24 batches pod events by 1 s (podUpdateBatchPeriod, with JobReadyPods on);
     /// 1.21 .. 1.23 enqueue them at once.
     fn legacy_pod_event_delay(&self) -> SimDuration {
@@ -229,17 +242,35 @@ impl JobController {
 
     /// `addPod` / `updatePod` / `deletePod` for a pod owned by `job`: batched. v1.21
     /// enqueues at once, except an update of a Failed pod, which waits `getBackoff`.
-    pub(crate) fn on_pod_event(&mut self, ctx: Ctx<'_, '_>, job: JobId, pod_failed: bool) {
-        if self.cfg.legacy() {
-            let delay = if pod_failed {
+    ///
+    /// Until 1.27 an update of a Failed pod waits the work queue's `getBackoff`: in 1.21 /
+    /// 1.22 any update of a Failed pod; from the fix of PR #114516 (1.23.16, 1.24.10,
+    /// 1.25.6, 1.26.1, 1.27) only the transition to Failed, and only if the back-off is
+    /// not zero (else the batch period). From 1.28 every pod event is batched.
+    pub(crate) fn on_pod_event(
+        &mut self,
+        ctx: Ctx<'_, '_>,
+        job: JobId,
+        was_failed: bool,
+        is_failed: bool,
+    ) {
+        if self.cfg.version.at_least(28) {
+            return self.enqueue_batched(ctx, job);
+        }
+        let batch = self.cfg.legacy_pod_event_delay();
+        let delay = if !self.cfg.version.at_least(23) {
+            if is_failed {
                 self.legacy_get_backoff(job)
             } else {
-                self.cfg.legacy_pod_event_delay()
-            };
-            self.enqueue_after(ctx, job, delay);
+                batch
+            }
+        } else if is_failed && !was_failed {
+            let b = self.legacy_get_backoff(job);
+            if b.is_zero() { batch } else { b }
         } else {
-            self.enqueue_batched(ctx, job);
-        }
+            batch
+        };
+        self.enqueue_after(ctx, job, delay);
     }
 
     /// The Job left the store: its back-off record is dropped (v1.34+, PR #132109).
