@@ -237,6 +237,51 @@ fn validate_rejects_contract_keys_not_supported_yet() {
 }
 
 #[test]
+fn validate_rejects_a_release_outside_the_simulated_range_and_tracking_before_1_25() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster =
+        "cluster:\n  nodePools:\n    a: {count: 1, capacity: {cpu: \"4\", memory: 4Gi}}\n";
+    let old = write(
+        dir.path(),
+        "old.yaml",
+        &format!("name: t\nkubernetes: \"1.20\"\n{cluster}{GOOD_JOB}"),
+    );
+    validate_fails(
+        &old,
+        &[
+            "old.yaml:2:",
+            "kubernetes",
+            "unknown release \"1.20\"",
+            "\"1.21\" .. \"1.37\"",
+        ],
+    );
+    let gate = write(
+        dir.path(),
+        "gate.yaml",
+        &format!(
+            "name: t\nkubernetes: \"1.23\"\ncontrolPlane:\n  featureGates: {{JobTrackingWithFinalizers: true}}\n{cluster}{GOOD_JOB}"
+        ),
+    );
+    validate_fails(
+        &gate,
+        &[
+            "controlPlane.featureGates.JobTrackingWithFinalizers",
+            "finalizer tracking in 1.23: not supported yet",
+        ],
+    );
+    // Every release in the range loads, 1.25 and 1.26 included.
+    for minor in 21..=37 {
+        let f = write(
+            dir.path(),
+            &format!("v{minor}.yaml"),
+            &format!("name: t\nkubernetes: \"1.{minor}\"\n{cluster}{GOOD_JOB}"),
+        );
+        let o = jobsim(&["validate", &f]);
+        assert!(o.status.success(), "1.{minor}: {}", stderr(&o));
+    }
+}
+
+#[test]
 fn validate_accepts_the_examples() {
     let o = jobsim(&[
         "validate",

@@ -19,7 +19,7 @@ pub mod yaml;
 pub use error::{Diagnostic, LoadError};
 pub use load::{
     DEFAULT_HORIZON, DEFAULT_MAX_PODS, DEFAULT_RUNS, DEFAULT_RUNTIME, DEFAULT_SEED,
-    OLDEST_SUPPORTED, Scenario, load_file, load_str,
+    FINALIZER_TRACKING_FROM, Scenario, load_file, load_str,
 };
 
 /// Scenarios compiled into the binary: (name, file name, text).

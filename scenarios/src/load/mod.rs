@@ -29,13 +29,10 @@ mod expectations;
 mod faults;
 mod jobs;
 
-/// The releases this version of jobsim simulates: 1.21 .. 1.24 (the legacy controller)
-/// and 1.27 to the newest (the finalizer-tracking controller with the pod-finish-time
-/// back-off). 1.25 and 1.26 pair tracking with the rate-limiter back-off, whose
-/// behaviour changed across their patch releases: not modelled yet.
-pub const OLDEST_SUPPORTED: u32 = 27;
-/// The legacy releases simulated besides 1.28+.
-pub const LEGACY_SUPPORTED: std::ops::RangeInclusive<u32> = 21..=24;
+/// The first release whose controller jobsim simulates with finalizer tracking (on by
+/// default from 1.25). 1.21 .. 1.24 run the legacy controller; turning the
+/// JobTrackingWithFinalizers gate on there (beta in 1.23) is not modelled.
+pub const FINALIZER_TRACKING_FROM: u32 = 25;
 
 /// The run stops here when the scenario gives no `horizon`.
 pub const DEFAULT_HORIZON: SimDuration = SimDuration::from_hours(24);
@@ -409,26 +406,13 @@ impl Loader<'_> {
             .and_then(|m| m.parse::<u32>().ok())
             .and_then(KubeVersion::new);
         match minor {
-            Some(v) if v.minor() >= OLDEST_SUPPORTED || LEGACY_SUPPORTED.contains(&v.minor()) => v,
-            Some(v) => {
-                self.err(
-                    "kubernetes",
-                    format!(
-                        "{v}: not supported yet (this version of jobsim simulates 1.{} to 1.{} and 1.{OLDEST_SUPPORTED} to {})",
-                        LEGACY_SUPPORTED.start(),
-                        LEGACY_SUPPORTED.end(),
-                        KubeVersion::NEWEST
-                    ),
-                );
-                KubeVersion::NEWEST
-            }
+            Some(v) => v,
             None => {
                 self.err(
                     "kubernetes",
                     format!(
-                        "unknown release {text:?}; expected \"1.{}\" .. \"1.{}\" or \"1.{OLDEST_SUPPORTED}\" .. \"{}\"",
-                        LEGACY_SUPPORTED.start(),
-                        LEGACY_SUPPORTED.end(),
+                        "unknown release {text:?}; expected \"{}\" .. \"{}\"",
+                        KubeVersion::OLDEST,
                         KubeVersion::NEWEST
                     ),
                 );
@@ -451,7 +435,7 @@ impl Loader<'_> {
                         self.err(&path, e);
                     } else if g == FeatureGate::JobTrackingWithFinalizers
                         && on
-                        && !version.at_least(OLDEST_SUPPORTED)
+                        && !version.at_least(FINALIZER_TRACKING_FROM)
                     {
                         self.err(
                             &path,
