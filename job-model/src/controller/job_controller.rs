@@ -42,6 +42,9 @@ pub struct Scratch {
     spare_indexes: Vec<u32>,
     finished: Vec<PodId>,
     to_remove: Vec<(PodId, CountedAs)>,
+    /// Pods `deleteActivePods` deleted in this sync: the sync's pod list predates the
+    /// deletion, so they are not seen as terminating (sorted).
+    deleted_in_sync: Vec<PodId>,
 }
 
 /// The status the next write will carry (upstream mutates a copy of the Job and
@@ -223,6 +226,7 @@ impl JobController {
             return self.sync_job_legacy(api, ctx, id);
         }
         let now = ctx.now();
+        self.scratch.deleted_in_sync.clear();
         let Some(job) = api.live_job(id) else {
             self.state(id).backoff = BackoffRecord::default();
             return;
@@ -960,12 +964,17 @@ impl JobController {
     /// Upstream `deleteActivePods`: deletes every active pod, keeping finalizers so
     /// the pods are still counted.
     fn delete_active_pods(&mut self, api: &mut ApiServer, id: JobId) -> (i32, i32) {
-        let pods: Vec<PodId> = api.job_pods[id.index()].active.clone();
+        let mut pods = std::mem::take(&mut self.scratch.deleted_in_sync);
+        pods.clear();
+        pods.extend_from_slice(&api.job_pods[id.index()].active);
         let mut ready = 0;
         for &p in &pods {
             ready += i32::from(self.delete_pod(api, id, p));
         }
-        (ready, pods.len() as i32)
+        let n = pods.len() as i32;
+        pods.sort_unstable();
+        self.scratch.deleted_in_sync = pods;
+        (ready, n)
     }
 
     /// `podControl.DeletePod`: returns whether the pod was Ready.
@@ -1041,7 +1050,14 @@ impl JobController {
         let mut reached_max_uncounted = false;
         for &p in &list {
             let pod = &api.pods[p];
-            let consider_failed = is_pod_failed(pod, &spec);
+            // A pod this sync deleted is still active in the sync's (informer) view: under
+            // SuccessCriteriaMet it is not counted at all (upstream
+            // "succeeding job by JobSuccessPolicy").
+            let consider_failed = if self.scratch.deleted_in_sync.binary_search(&p).is_ok() {
+                pod.phase == PodPhase::Failed
+            } else {
+                is_pod_failed(pod, &spec)
+            };
             if !can_remove_finalizer(jc, job_deleting, p, pod, consider_failed) {
                 continue;
             }
