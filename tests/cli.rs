@@ -344,6 +344,30 @@ fn check_exits_1_and_names_what_was_missed() {
 }
 
 #[test]
+fn check_reads_null_as_an_absent_status_field_and_ranges_in_pods_created() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1.28: status.terminating is nil (JobPodReplacementPolicy alpha), status.ready is
+    // reported; the Job's one pod is created at 0s.
+    let text = format!(
+        "name: t\nkubernetes: \"1.28\"\ncluster:\n  nodePools:\n    a: {{count: 1, capacity: {{cpu: \"4\", memory: 4Gi}}}}\n{GOOD_JOB}expect:\n  - job: j\n    at: 1s\n    status: {{terminating: null, failed: null, completedIndexes: null, active: 1}}\n    podsCreated: [{{min: 0s, max: 1s}}]\n  - job: j\n    at: 1s\n    status: {{ready: null}}\n    podsCreated: [{{min: 1s}}]\n"
+    );
+    let f = write(dir.path(), "nulls.yaml", &text);
+    let o = jobsim(&["check", &f]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    assert!(
+        out.contains("ok      ") && out.contains("status.terminating: null"),
+        "{out}"
+    );
+    assert!(out.contains("status.ready: expected null, got 0"), "{out}");
+    assert!(
+        out.contains("podsCreated: expected [at least 1s], got [0s]"),
+        "{out}"
+    );
+    assert!(out.contains("2 expectations: 1 ok, 1 missed"), "{out}");
+}
+
+#[test]
 fn variants_are_run_and_checked_separately_and_their_patches_validated() {
     let dir = tempfile::tempdir().unwrap();
     let base = "name: t\ncluster:\n  nodePools:\n    a: {count: 1, capacity: {cpu: \"4\", memory: 8Gi}}\njobs:\n  j:\n    job:\n      apiVersion: batch/v1\n      kind: Job\n      spec:\n        backoffLimit: 1\n        template:\n          spec:\n            restartPolicy: Never\n            containers: [{name: c, image: x}]\n    behavior:\n      attempts: [{exitCode: 3, after: 10s}, {exitCode: 3, after: 10s}, {exitCode: 0, after: 10s}]\n";

@@ -120,7 +120,7 @@ pub struct ExpectDoc {
     pub no_condition: Option<String>,
     pub status: Option<StatusExpectDoc>,
     pub events: Option<IndexMap<String, CountRange>>,
-    pub pods_created: Option<Vec<Dur>>,
+    pub pods_created: Option<Vec<TimeRange>>,
     pub metrics: Option<MetricsExpectDoc>,
     pub sweep: Option<Value>,
 }
@@ -141,12 +141,21 @@ pub struct ConditionExpectDoc {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StatusExpectDoc {
-    pub active: Option<CountRange>,
-    pub ready: Option<CountRange>,
-    pub succeeded: Option<CountRange>,
-    pub failed: Option<CountRange>,
-    pub terminating: Option<CountRange>,
-    pub completed_indexes: Option<String>,
+    /// For every counter, `null` expects the field absent (nil, or 0 where upstream
+    /// omits a zero).
+    #[serde(default, deserialize_with = "present")]
+    pub active: Option<Option<CountRange>>,
+    #[serde(default, deserialize_with = "present")]
+    pub ready: Option<Option<CountRange>>,
+    #[serde(default, deserialize_with = "present")]
+    pub succeeded: Option<Option<CountRange>>,
+    #[serde(default, deserialize_with = "present")]
+    pub failed: Option<Option<CountRange>>,
+    #[serde(default, deserialize_with = "present")]
+    pub terminating: Option<Option<CountRange>>,
+    /// `null` (like `""`) expects no completed index.
+    #[serde(default, deserialize_with = "present")]
+    pub completed_indexes: Option<Option<String>>,
     /// `null` expects no failedIndexes field.
     #[serde(default, deserialize_with = "present")]
     pub failed_indexes: Option<Option<String>>,

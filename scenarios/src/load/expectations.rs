@@ -100,7 +100,7 @@ impl Loader<'_> {
                     }
                 }
                 if let Some(v) = &st.completed_indexes {
-                    status.push(StatusCheck::CompletedIndexes(v.clone()));
+                    status.push(StatusCheck::CompletedIndexes(v.clone().unwrap_or_default()));
                 }
                 if let Some(v) = &st.failed_indexes {
                     status.push(StatusCheck::FailedIndexes(v.clone()));
@@ -172,10 +172,7 @@ impl Loader<'_> {
                     .flatten()
                     .map(|(k, v)| (k.clone(), *v))
                     .collect(),
-                pods_created: d
-                    .pods_created
-                    .as_ref()
-                    .map(|v| v.iter().map(|d| d.0).collect()),
+                pods_created: d.pods_created.clone(),
                 metrics,
             });
         }
