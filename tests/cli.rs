@@ -368,6 +368,39 @@ fn check_reads_null_as_an_absent_status_field_and_ranges_in_pods_created() {
 }
 
 #[test]
+fn validate_rejects_expectations_that_would_check_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!(
+        "name: t\ncluster:\n  nodePools:\n    a: {{count: 1, capacity: {{cpu: \"4\", memory: 4Gi}}}}\n{GOOD_JOB}expect:\n"
+    );
+    let f = write(
+        dir.path(),
+        "null.yaml",
+        &format!("{base}  - job: j\n    condition: null\n    metrics: {{retries: null}}\n"),
+    );
+    validate_fails(
+        &f,
+        &[
+            "null.yaml:17:5: expect[0].condition: null is not an expectation here",
+            "null.yaml:18:15: expect[0].metrics.retries: null",
+        ],
+    );
+    let f = write(dir.path(), "empty.yaml", &format!("{base}  - job: j\n"));
+    validate_fails(&f, &["expect[0]: this expectation checks nothing"]);
+    // `null` where it means "absent": an unfinished Job has no completion time.
+    let f = write(
+        dir.path(),
+        "unfinished.yaml",
+        &format!(
+            "horizon: 30s\n{base}  - job: j\n    metrics: {{completionTime: null, interimTime: null}}\n"
+        ),
+    );
+    let o = jobsim(&["check", &f]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("metrics.completionTime: null"));
+}
+
+#[test]
 fn variants_are_run_and_checked_separately_and_their_patches_validated() {
     let dir = tempfile::tempdir().unwrap();
     let base = "name: t\ncluster:\n  nodePools:\n    a: {count: 1, capacity: {cpu: \"4\", memory: 8Gi}}\njobs:\n  j:\n    job:\n      apiVersion: batch/v1\n      kind: Job\n      spec:\n        backoffLimit: 1\n        template:\n          spec:\n            restartPolicy: Never\n            containers: [{name: c, image: x}]\n    behavior:\n      attempts: [{exitCode: 3, after: 10s}, {exitCode: 3, after: 10s}, {exitCode: 0, after: 10s}]\n";

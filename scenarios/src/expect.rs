@@ -78,10 +78,10 @@ pub enum StatusCheck {
 pub enum MetricCheck {
     /// Complete, Failed, Unfinished or Deleted.
     Outcome(String),
-    /// Terminal condition minus creation.
-    CompletionTime(TimeRange),
-    /// Interim condition minus creation.
-    InterimTime(TimeRange),
+    /// Terminal condition minus creation (`None`: no terminal condition).
+    CompletionTime(Option<TimeRange>),
+    /// Interim condition minus creation (`None`: no interim condition).
+    InterimTime(Option<TimeRange>),
     /// A count: retries, podsCreated, containerRestarts, ignoredFailures.
     Count(&'static str, CountRange),
     /// Pod-seconds: usefulPodSeconds, wastedPodSeconds.
@@ -403,9 +403,12 @@ pub fn evaluate(e: &Expectation, out: &RunOutcome) -> ExpectResult {
                 };
                 (
                     what,
-                    range.to_string(),
+                    range.map_or("null".into(), |r| r.to_string()),
                     t.map_or("none (not finished)".into(), |t| t.to_string()),
-                    t.is_some_and(|t| range.holds(t)),
+                    match range {
+                        Some(range) => t.is_some_and(|t| range.holds(t)),
+                        None => t.is_none(),
+                    },
                 )
             }
             MetricCheck::Count(name, range) => {

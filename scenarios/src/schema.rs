@@ -190,8 +190,11 @@ where
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MetricsExpectDoc {
     pub outcome: Option<String>,
-    pub completion_time: Option<TimeRange>,
-    pub interim_time: Option<TimeRange>,
+    /// `null` expects no terminal (interim) condition by the end of the run.
+    #[serde(default, deserialize_with = "present")]
+    pub completion_time: Option<Option<TimeRange>>,
+    #[serde(default, deserialize_with = "present")]
+    pub interim_time: Option<Option<TimeRange>>,
     pub retries: Option<CountRange>,
     pub pods_created: Option<CountRange>,
     pub container_restarts: Option<CountRange>,

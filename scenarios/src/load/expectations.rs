@@ -154,6 +154,18 @@ impl Loader<'_> {
                     }
                 }
             }
+            let checks_something = condition.is_some()
+                || no_condition.is_some()
+                || !status.is_empty()
+                || d.events.as_ref().is_some_and(|e| !e.is_empty())
+                || d.pods_created.is_some()
+                || !metrics.is_empty();
+            if !checks_something && self.errors.len() == before {
+                self.err(
+                    &path,
+                    "this expectation checks nothing; give `condition`, `noCondition`, `status`, `events`, `podsCreated` or `metrics`",
+                );
+            }
             if self.errors.len() > before {
                 continue;
             }
@@ -178,4 +190,55 @@ impl Loader<'_> {
         }
         out
     }
+}
+
+/// The `expect:` fields where `null` is an expectation (the field absent or unset).
+const NULLABLE: &[&str] = &[
+    "status.active",
+    "status.ready",
+    "status.succeeded",
+    "status.failed",
+    "status.terminating",
+    "status.completedIndexes",
+    "status.failedIndexes",
+    "status.startTime",
+    "status.completionTime",
+    "metrics.completionTime",
+    "metrics.interimTime",
+];
+
+/// Every other `null` in an `expect:` entry would leave a check silently undone: an
+/// error at its path.
+pub(super) fn null_diagnostics(doc: &Value, src: &Source<'_>) -> Vec<Diagnostic> {
+    fn walk(v: &Value, rel: &str, path: &str, src: &Source<'_>, out: &mut Vec<Diagnostic>) {
+        match v {
+            Value::Null if !NULLABLE.contains(&rel) => out.push(src.at(
+                path,
+                "null is not an expectation here; give a value or leave the key out",
+            )),
+            Value::Object(m) => {
+                for (k, v) in m {
+                    let rel = if rel.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{rel}.{k}")
+                    };
+                    walk(v, &rel, &child(path, k), src, out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, v) in a.iter().enumerate() {
+                    walk(v, &format!("{rel}[{i}]"), &format!("{path}[{i}]"), src, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(Value::Array(entries)) = doc.get("expect") {
+        for (i, e) in entries.iter().enumerate() {
+            walk(e, "", &format!("expect[{i}]"), src, &mut out);
+        }
+    }
+    out
 }

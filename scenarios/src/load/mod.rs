@@ -116,6 +116,10 @@ pub fn load_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Scenario, 
             )
             .into());
     }
+    let nulls = expectations::null_diagnostics(&value, &src);
+    if !nulls.is_empty() {
+        return Err(LoadError { diagnostics: nulls });
+    }
     let doc: ScenarioDoc = deserialize(&value, &src, "")?;
     let variants = variant_list(&doc, &src)?;
     let mut runs: Vec<(String, Arc<RunSpec>)> = Vec::new();
