@@ -295,6 +295,17 @@ fn validate_accepts_the_examples() {
 }
 
 #[test]
+fn the_scenario_contract_example_loads_as_written() {
+    let o = jobsim(&["validate", "tests/contract/example.yaml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // It runs and its expectation is checked (the example's numbers are illustrative).
+    let o = jobsim(&["check", "tests/contract/example.yaml"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("expect[0] job pi at 5m0s (baseline)"));
+    assert!(stdout(&o).contains("metrics.retries (end of run)"));
+}
+
+#[test]
 fn validate_survives_malformed_yaml() {
     let dir = tempfile::tempdir().unwrap();
     for (i, text) in [

@@ -369,7 +369,8 @@ pub fn evaluate(e: &Expectation, out: &RunOutcome) -> ExpectResult {
                 .pod_creations
                 .iter()
                 .filter(|&&t| e.at.is_none_or(|at| t <= at))
-                .map(|&t| since_start(t))
+                // metadata.creationTimestamp: whole seconds, like every API time.
+                .map(|&t| since_start(job_model::api::api_time(t)))
                 .collect()
         });
         let holds = got.len() == want.len() && want.iter().zip(&got).all(|(w, &g)| w.holds(g));
@@ -428,6 +429,12 @@ pub fn evaluate(e: &Expectation, out: &RunOutcome) -> ExpectResult {
                 };
                 (*name, range.to_string(), v.to_string(), range.holds(v))
             }
+        };
+        // With `at`, say that metrics are still the end of the run's.
+        let what = if e.at.is_some() {
+            format!("{what} (end of run)")
+        } else {
+            what.to_string()
         };
         r.checked.push(format!("metrics.{what}: {expected}"));
         if !ok {

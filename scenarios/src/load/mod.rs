@@ -125,6 +125,7 @@ pub fn load_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Scenario, 
     let mut runs: Vec<(String, Arc<RunSpec>)> = Vec::new();
     let mut first: Option<Scenario> = None;
     let mut errors = Vec::new();
+    let mut seen: Vec<Diagnostic> = Vec::new();
     for (i, v) in variants.iter().enumerate() {
         // The scenario as this variant sees it: the document with its patch applied.
         let mut patched = value.clone();
@@ -165,11 +166,12 @@ pub fn load_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Scenario, 
                 }
             }
             Err(e) => {
-                let diags = e.diagnostics.into_iter().map(label);
-                // The same base error found again by a later variant is said once.
-                for d in diags {
-                    if !errors.contains(&d) {
-                        errors.push(d);
+                // An error of the base document, found again by every variant, is said
+                // once, without a variant's name.
+                for d in e.diagnostics {
+                    if !seen.contains(&d) {
+                        seen.push(d.clone());
+                        errors.push(label(d));
                     }
                 }
             }
