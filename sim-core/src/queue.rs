@@ -32,6 +32,9 @@ pub struct EventQueue<E> {
 
 const ARITY: usize = 4;
 
+/// The bit of the sequence word that puts an event after the early ones of its instant.
+const LATE: u64 = 1 << 63;
+
 fn pack(time: SimTime, seq: u64) -> u128 {
     (u128::from(time.as_millis()) << 64) | u128::from(seq)
 }
@@ -60,7 +63,27 @@ impl<E> EventQueue<E> {
 
     /// Adds `event` at `time`, after every event already queued for that instant.
     pub fn push(&mut self, time: SimTime, event: E) {
-        let seq = self.next_seq;
+        self.push_seq(time, LATE | self.next_seq, event);
+    }
+
+    /// Adds `event` at `time`, before every event queued with [`push`](Self::push) for
+    /// that instant (and after the early ones already queued). Models a reader that
+    /// acts at an instant on what it saw before it: what happens at the same instant
+    /// reaches it later.
+    ///
+    /// ```
+    /// use sim_core::{EventQueue, SimTime};
+    /// let mut q = EventQueue::new();
+    /// q.push(SimTime::from_secs(1), "exit");
+    /// q.push_early(SimTime::from_secs(1), "sync");
+    /// let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+    /// assert_eq!(order, ["sync", "exit"]);
+    /// ```
+    pub fn push_early(&mut self, time: SimTime, event: E) {
+        self.push_seq(time, self.next_seq, event);
+    }
+
+    fn push_seq(&mut self, time: SimTime, seq: u64, event: E) {
         self.next_seq += 1;
         let slot = match self.free.pop() {
             Some(s) => {

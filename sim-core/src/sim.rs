@@ -41,6 +41,13 @@ impl<E> Context<'_, E> {
         self.queue.push(at.max(self.now), event);
     }
 
+    /// Schedules `event` at `at`, before the events scheduled with
+    /// [`schedule`](Self::schedule) for that instant (see [`EventQueue::push_early`]).
+    pub fn schedule_early(&mut self, at: SimTime, event: E) {
+        debug_assert!(at >= self.now);
+        self.queue.push_early(at.max(self.now), event);
+    }
+
     /// Schedules `event` after `delay`.
     pub fn schedule_in(&mut self, delay: SimDuration, event: E) {
         self.queue.push(self.now + delay, event);

@@ -175,7 +175,7 @@ impl JobController {
         }
         let at = ctx.now() + delay;
         if let Some(token) = self.state(job).waiting.arm_earliest(at) {
-            ctx.schedule(at, Event::JobSyncAfter(job, token));
+            ctx.schedule_early(at, Event::JobSyncAfter(job, token));
         }
     }
 
