@@ -485,12 +485,26 @@ impl JobController {
         jc.draft.active = active;
         jc.draft.ready = ready;
         jc.draft.terminating = terminating;
-        self.track_job_status_and_remove_finalizers(api, ctx, &mut jc, needs_status_update);
+        let tracked =
+            self.track_job_status_and_remove_finalizers(api, ctx, &mut jc, needs_status_update);
+        if tracked.is_err() {
+            // "tracking status: ...": the worker re-adds the key rate-limited
+            // (DefaultJobApiBackOff 1s doubling to MaxJobApiBackOff 60s).
+            let st = self.state(id);
+            let delay = api_backoff(st.requeues);
+            st.requeues += 1;
+            self.enqueue_after(ctx, id, delay);
+            self.scratch.prev_succeeded = jc.prev_succeeded;
+            return;
+        }
         // Before 1.28 a sync that sees a new failure also returns "failed pod(s)
         // detected", so the work queue re-adds the Job rate-limited. 1.27 forgets the
         // count after any other sync; 1.25 / 1.26 (with the fix of PR #114516) only after
         // a new success, a suspend change or the end of the Job.
-        if !self.cfg.version.at_least(28) {
+        if self.cfg.version.at_least(28) {
+            // processNextWorkItem: a sync without error forgets the key.
+            self.state(id).requeues = 0;
+        } else {
             let status = &api.jobs[id.index()].status;
             let finished = status.is_finished();
             let new_success = status.succeeded > succeeded_before;
@@ -1007,7 +1021,7 @@ impl JobController {
         ctx: Ctx<'_, '_>,
         jc: &mut SyncJobCtx,
         mut needs_flush: bool,
-    ) {
+    ) -> Result<(), StatusRejected> {
         let id = jc.job;
         let now = ctx.now();
         let spec = Arc::clone(&jc.spec);
@@ -1148,7 +1162,7 @@ impl JobController {
 
         // flushUncountedAndRemoveFinalizers
         if needs_flush {
-            self.write_status(api, jc);
+            self.write_status(api, jc)?;
             self.state(id).backoff = jc.new_backoff;
             needs_flush = false;
         }
@@ -1168,7 +1182,7 @@ impl JobController {
             needs_flush = true;
         }
         if needs_flush {
-            self.write_status(api, jc);
+            self.write_status(api, jc)?;
             if job_finished {
                 self.record_job_finished(api, jc);
             }
@@ -1186,6 +1200,7 @@ impl JobController {
                 api.remove_tracking_finalizer(p);
             }
         }
+        Ok(())
     }
 
     /// Upstream `enactJobFinished`: writes the terminal condition once nothing is
@@ -1247,11 +1262,18 @@ impl JobController {
     }
 
     /// A status write: applies the draft to the stored status.
-    fn write_status(&self, api: &mut ApiServer, jc: &mut SyncJobCtx) {
+    fn write_status(&self, api: &mut ApiServer, jc: &mut SyncJobCtx) -> Result<(), StatusRejected> {
         let id = jc.job;
         let completions = jc.spec.completions.unwrap_or(0).max(0) as u32;
         let d = &mut jc.draft;
         let st = &mut api.jobs[id.index()].status;
+        if self.cfg.rejects_more_ready_than_active()
+            && (d.ready != st.ready || d.active != st.active)
+            && d.ready.is_some_and(|r| r > d.active)
+        {
+            // "cannot set more ready pods than active": nothing of the write lands.
+            return Err(StatusRejected);
+        }
         st.start_time = d.start_time;
         st.completion_time = d.completion_time;
         st.active = d.active;
@@ -1283,7 +1305,19 @@ impl JobController {
             job: id,
             spec: false,
         });
+        Ok(())
     }
+}
+
+/// A status write the API server refused (HTTP 422).
+#[derive(Debug)]
+pub(crate) struct StatusRejected;
+
+/// The 1.28+ work queue's `ItemExponentialFailureRateLimiter(DefaultJobApiBackOff,
+/// MaxJobApiBackOff)`: 1s doubling per requeue, capped at 60s.
+fn api_backoff(requeues: u32) -> SimDuration {
+    let ms = 1000u64.saturating_mul(1u64 << requeues.min(20));
+    SimDuration::from_millis(ms.min(60_000))
 }
 
 /// Upstream `canRemoveFinalizer`.

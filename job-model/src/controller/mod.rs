@@ -104,9 +104,17 @@ impl ControllerConfig {
     }
 
     /// Whether `manageJob` reports `active = 0` while the back-off holds creations
-    /// back (fixed by PR #139457 in v1.37).
+    /// back: fixed by PR #139457 in v1.37 and backported to the latest 1.34 .. 1.36
+    /// patches (the 1.33 backport was not merged).
     pub fn reports_zero_active_during_backoff(&self) -> bool {
-        !self.version.at_least(37)
+        !self.version.at_least(34)
+    }
+
+    /// The API server's Job status validation with JobManagedBy on
+    /// (`RejectMoreReadyThanActivePods`): a write that changes `ready` or `active` may
+    /// not set `ready > active` (HTTP 422).
+    pub fn rejects_more_ready_than_active(&self) -> bool {
+        self.gates.enabled(FeatureGate::JobManagedBy)
     }
 }
 
@@ -126,7 +134,7 @@ pub(crate) struct JobControllerState {
     waiting: TimerSlot,
     /// The pod-failure back-off record.
     pub(crate) backoff: BackoffRecord,
-    /// v1.21: the rate limiter's failure count for this key (`NumRequeues`).
+    /// The work queue's rate-limiter failure count for this key (`NumRequeues`).
     pub(crate) requeues: u32,
 }
 
