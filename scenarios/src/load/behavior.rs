@@ -62,7 +62,17 @@ impl Loader<'_> {
                 self.err(&p, "`indexes` applies to Indexed Jobs; use `pods` (creation ordinals) for NonIndexed Jobs");
             } else {
                 let completions = spec.completions.unwrap_or(0).max(0) as u32;
-                out.indexes = self.overrides(&p, ix, completions, "completion indexes");
+                out.indexes = self.overrides(&p, ix, u32::MAX, "completion indexes");
+                // An index beyond completions is not an error: a variant may lower
+                // completions, and a `scale` fault may raise them.
+                for (key, (oi, _)) in ix.keys().zip(&out.indexes) {
+                    if oi.intervals().last().is_some_and(|i| i.last >= completions) {
+                        self.warnings.push(self.src.at(
+                            &child(&p, key),
+                            format!("indexes {key:?} reach beyond spec.completions ({completions}); they apply only if the Job is scaled up"),
+                        ));
+                    }
+                }
             }
         }
         if let Some(pods) = &b.pods {

@@ -126,6 +126,7 @@ pub fn load_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Scenario, 
     let mut first: Option<Scenario> = None;
     let mut errors = Vec::new();
     let mut seen: Vec<Diagnostic> = Vec::new();
+    let (mut warnings, mut seen_warnings) = (Vec::new(), Vec::<Diagnostic>::new());
     for (i, v) in variants.iter().enumerate() {
         // The scenario as this variant sees it: the document with its patch applied.
         let mut patched = value.clone();
@@ -159,8 +160,15 @@ pub fn load_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Scenario, 
             job_names: Vec::new(),
         };
         match loader.scenario(vdoc) {
-            Ok(s) => {
+            Ok(mut s) => {
                 runs.push((v.name.clone(), Arc::clone(&s.run)));
+                // Warnings too are said once, with the variant that found them.
+                for w in std::mem::take(&mut s.warnings) {
+                    if !seen_warnings.contains(&w) {
+                        seen_warnings.push(w.clone());
+                        warnings.push(label(w));
+                    }
+                }
                 if i == 0 {
                     first = Some(s);
                 }
@@ -184,6 +192,7 @@ pub fn load_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Scenario, 
     }
     let mut s = first.expect("at least one variant");
     s.variant_runs = runs;
+    s.warnings = warnings;
     Ok(s)
 }
 
