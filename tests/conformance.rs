@@ -1,17 +1,76 @@
-//! Every scenario under tests/conformance/ passes `jobsim check`: the same loading,
-//! simulation and expectation code the CLI runs, one scenario per behaviour.
+//! Every scenario under tests/conformance/ (one behaviour each) and tests/blind/
+//! (written from upstream semantics without reading jobsim) passes `jobsim check`: the
+//! same loading, simulation and expectation code the CLI runs.
 
 use std::path::{Path, PathBuf};
 
-fn conformance_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
+fn yaml_files(dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/conformance exists")
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("readable").path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     files.sort();
     files
+}
+
+fn conformance_files() -> Vec<PathBuf> {
+    yaml_files("tests/conformance")
+}
+
+/// Runs `check` on a file: its misses, each as one line.
+fn misses(f: &Path) -> Result<(usize, Vec<String>), String> {
+    let name = f.file_name().unwrap().to_string_lossy().to_string();
+    let s = scenarios::load_file(f).map_err(|e| format!("{name}: does not load:\n{e}"))?;
+    if s.expectations.is_empty() {
+        return Err(format!("{name}: has no expectations"));
+    }
+    let checks = scenarios::runner::check(&s).map_err(|e| format!("{name}: run failed: {e}"))?;
+    let mut checked = 0;
+    let mut out = Vec::new();
+    for vc in checks {
+        for r in vc.results {
+            checked += 1;
+            if !r.ok() {
+                out.push(format!(
+                    "{name}: expect[{}] {} ({}): {}",
+                    r.index,
+                    r.subject,
+                    vc.variant,
+                    r.misses.join("; ")
+                ));
+            }
+        }
+    }
+    Ok((checked, out))
+}
+
+#[test]
+fn every_blind_case_meets_its_expectations() {
+    let mut files = Vec::new();
+    for area in ["core", "policies", "faults", "index-policies", "releases"] {
+        files.extend(yaml_files(&format!("tests/blind/{area}")));
+    }
+    assert!(files.len() >= 70, "only {} blind cases", files.len());
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for f in &files {
+        match misses(f) {
+            Ok((n, m)) => {
+                checked += n;
+                failures.extend(m);
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} misses in {} files ({checked} expectations checked):\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -27,45 +86,26 @@ fn every_conformance_scenario_meets_its_expectations() {
     let mut legacy = 0;
     for f in &files {
         let name = f.file_name().unwrap().to_string_lossy().to_string();
-        let s = match scenarios::load_file(f) {
-            Ok(s) => s,
+        match scenarios::load_file(f) {
+            Ok(s) => {
+                legacy += usize::from(s.run.version.minor() == 21);
+                if s.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
+                    failures.push(format!(
+                        "{name}: names no upstream test or document section"
+                    ));
+                }
+            }
             Err(e) => {
                 failures.push(format!("{name}: does not load:\n{e}"));
                 continue;
             }
-        };
-        if s.run.version.minor() == 21 {
-            legacy += 1;
         }
-        if s.expectations.is_empty() {
-            failures.push(format!("{name}: has no expectations"));
-            continue;
-        }
-        if s.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
-            failures.push(format!(
-                "{name}: names no upstream test or document section"
-            ));
-        }
-        let checks = match scenarios::runner::check(&s) {
-            Ok(c) => c,
-            Err(e) => {
-                failures.push(format!("{name}: run failed: {e}"));
-                continue;
+        match misses(f) {
+            Ok((n, m)) => {
+                checked += n;
+                failures.extend(m);
             }
-        };
-        for vc in checks {
-            for r in vc.results {
-                checked += 1;
-                if !r.ok() {
-                    failures.push(format!(
-                        "{name}: expect[{}] {} ({}): {}",
-                        r.index,
-                        r.subject,
-                        vc.variant,
-                        r.misses.join("; ")
-                    ));
-                }
-            }
+            Err(e) => failures.push(e),
         }
     }
     assert!(legacy >= 15, "only {legacy} scenarios on the 1.21 profile");
