@@ -306,6 +306,35 @@ fn the_scenario_contract_example_loads_as_written() {
 }
 
 #[test]
+fn validate_answers_the_blind_validation_cases_as_the_api_server_does() {
+    // tests/blind/validation/cases.tsv: file, exit code, field path, message (upstream
+    // wording), written from pkg/apis/batch/validation without reading jobsim.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/blind/validation");
+    let cases = std::fs::read_to_string(dir.join("cases.tsv")).unwrap();
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for line in cases.lines().filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (file, code) = (cols[0], cols[1]);
+        let o = jobsim(&["validate", &dir.join(file).display().to_string()]);
+        let err = stderr(&o);
+        let ok = o.status.code().map(|c| c.to_string()).as_deref() == Some(code)
+            && !err.contains("panicked")
+            && (code == "0" || cols[2..].iter().all(|needle| err.contains(needle)));
+        if !ok {
+            failures.push(format!(
+                "{file}: want {code} {:?}, got {:?}: {err}",
+                &cols[2..],
+                o.status.code()
+            ));
+        }
+        n += 1;
+    }
+    assert!(n >= 50, "only {n} cases");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
 fn validate_survives_malformed_yaml() {
     let dir = tempfile::tempdir().unwrap();
     for (i, text) in [

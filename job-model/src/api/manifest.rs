@@ -313,6 +313,13 @@ fn convert_template(
             quantity(&limits, "memory").map(|q| q.value().max(0) as u64)
         })
         .sum::<Option<u64>>();
+    // GetWarningsForPodTemplate; the pod strategy then uses 1 (PR #115606).
+    if pod.termination_grace_period_seconds.is_some_and(|g| g < 0) {
+        warnings.push(
+            "spec.template.spec.terminationGracePeriodSeconds: must be >= 0; negative values are invalid and will be treated as 1"
+                .to_string(),
+        );
+    }
     let mut warn = |what: &str| {
         warnings.push(format!(
             "spec.template.spec.{what} is not simulated yet and has no effect"
@@ -421,8 +428,13 @@ fn convert_template(
         requests,
         memory_limit,
         termination_grace_period: secs(
-            pod.termination_grace_period_seconds
-                .unwrap_or(DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS),
+            match pod
+                .termination_grace_period_seconds
+                .unwrap_or(DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS)
+            {
+                g if g < 0 => 1,
+                g => g,
+            },
         ),
         priority_class_name: pod.priority_class_name.clone(),
         priority: pod.priority.unwrap_or(0),

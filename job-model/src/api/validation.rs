@@ -11,7 +11,6 @@ use k8s_openapi::api::core::v1 as core;
 
 use super::field::{BadValue, FieldError, FieldPath};
 use super::quantity::Quantity;
-use crate::controller::indexed_job_utils::OrderedIntervals;
 
 /// `maxParallelismForIndexedJob`.
 pub const MAX_PARALLELISM_FOR_INDEXED_JOB: i32 = 100_000;
@@ -53,6 +52,7 @@ pub fn validate_job(job: &batch::Job) -> Vec<FieldError> {
     match &job.spec {
         None => errs.push(FieldError::required(spec_path, "")),
         Some(spec) => {
+            validate_selector(job.metadata.name.as_deref().unwrap_or(""), spec, &mut errs);
             validate_job_spec(spec, &spec_path, &mut errs);
             if let (Some(name), Some("Indexed"), Some(c)) = (
                 job.metadata.name.as_deref(),
@@ -64,8 +64,8 @@ pub fn validate_job(job: &batch::Job) -> Vec<FieldError> {
                 let host = format!("{name}-{}", c - 1);
                 if !dns1123_label_errors(&host).is_empty() {
                     errs.push(FieldError::invalid(
-                        spec_path.child("completions"),
-                        c,
+                        meta.child("name"),
+                        name,
                         format!("will not able to create pod with invalid DNS label: {host}"),
                     ));
                 }
@@ -148,7 +148,7 @@ fn validate_job_spec(spec: &batch::JobSpec, p: &FieldPath, errs: &mut Vec<FieldE
         Some(other) => errs.push(FieldError::not_supported(
             p.child("completionMode"),
             other,
-            &["Indexed", "NonIndexed"],
+            &["NonIndexed", "Indexed"],
         )),
     }
     if let Some(pfp) = &spec.pod_failure_policy {
@@ -491,8 +491,8 @@ fn validate_success_policy(
                     MAX_SUCCEEDED_INDEXES_BYTES,
                 ));
             }
-            match OrderedIntervals::parse_strict(ix, completions as u32) {
-                Ok(oi) => total = Some(oi.total()),
+            match validate_indexes_format(ix, completions) {
+                Ok(t) => total = Some(t),
                 Err(e) => errs.push(FieldError::invalid(
                     ip,
                     ix.as_str(),
@@ -584,15 +584,6 @@ fn validate_pod_template(t: &core::PodTemplateSpec, p: &FieldPath, errs: &mut Ve
                 validate_resources(res, &cp.child("resources"), errs);
             }
         }
-    }
-    if let Some(g) = spec.termination_grace_period_seconds
-        && g < 0
-    {
-        errs.push(FieldError::invalid(
-            sp.child("terminationGracePeriodSeconds"),
-            g,
-            NONNEGATIVE,
-        ));
     }
     if let Some(ads) = spec.active_deadline_seconds
         && ads <= 0
@@ -737,4 +728,202 @@ fn is_qualified_name(v: &str) -> bool {
 fn go_int_slice(v: &[i32]) -> String {
     let items: Vec<String> = v.iter().map(i32::to_string).collect();
     format!("[]int32{{{}}}", items.join(", "))
+}
+
+/// Upstream `validateIndexesFormat` (the API server's own parser, whose messages differ
+/// from the controller's): the number of indexes in `"1,3-5"`.
+///
+/// ```
+/// use job_model::api::validation::validate_indexes_format;
+/// assert_eq!(validate_indexes_format("0,2-4", 5), Ok(4));
+/// assert_eq!(validate_indexes_format("3-5", 5).unwrap_err(), "too large index: \"5\"");
+/// assert_eq!(validate_indexes_format("2-2", 5).unwrap_err(), "non-increasing order, previous: 2, current: 2");
+/// ```
+pub fn validate_indexes_format(indexes: &str, completions: i32) -> Result<u64, String> {
+    if indexes.is_empty() {
+        return Ok(0);
+    }
+    let mut last: Option<i64> = None;
+    let mut total = 0u64;
+    for interval in indexes.split(',') {
+        let (x, y) = parse_index_interval(interval, completions)?;
+        if let Some(l) = last
+            && l >= x
+        {
+            return Err(format!("non-increasing order, previous: {l}, current: {x}"));
+        }
+        total += (y - x + 1) as u64;
+        last = Some(y);
+    }
+    Ok(total)
+}
+
+/// Upstream `parseIndexInterval` of the validation package.
+fn parse_index_interval(interval: &str, completions: i32) -> Result<(i64, i64), String> {
+    let limits: Vec<&str> = interval.split('-').collect();
+    if limits.len() > 2 {
+        return Err(format!(
+            "the fragment {interval:?} violates the requirement that an index interval can have at most two parts separated by '-'"
+        ));
+    }
+    let parse = |s: &str| {
+        s.parse::<i64>()
+            .map_err(|_| format!("cannot convert string to integer for index: {s:?}"))
+    };
+    let x = parse(limits[0])?;
+    if x >= i64::from(completions) {
+        return Err(format!("too large index: {:?}", limits[0]));
+    }
+    let Some(&second) = limits.get(1) else {
+        return Ok((x, x));
+    };
+    let y = parse(second)?;
+    if y >= i64::from(completions) {
+        return Err(format!("too large index: {second:?}"));
+    }
+    if x >= y {
+        return Err(format!("non-increasing order, previous: {x}, current: {y}"));
+    }
+    Ok((x, y))
+}
+
+/// The selector rules of `validateGeneratedSelector` and `ValidateJobSpec`: without
+/// `manualSelector: true` the API server generates the selector (job-name and
+/// controller-uid labels), so one written in the manifest must select exactly those;
+/// with it, the selector is required and must match the template's labels.
+fn validate_selector(name: &str, spec: &batch::JobSpec, errs: &mut Vec<FieldError>) {
+    let spec_path = FieldPath::new("spec");
+    let template_labels = spec
+        .template
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default();
+    if spec.manual_selector != Some(true) {
+        if let Some(sel) = &spec.selector {
+            // The uid is the API server's; a written selector cannot know it.
+            let expected: std::collections::BTreeMap<String, String> = [
+                ("batch.kubernetes.io/job-name", name),
+                ("job-name", name),
+                ("batch.kubernetes.io/controller-uid", "\u{0}"),
+                ("controller-uid", "\u{0}"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+            if label_selector_errors(sel, &spec_path.child("selector")).is_empty()
+                && !selector_matches(sel, &expected)
+            {
+                errs.push(FieldError::invalid(
+                    spec_path.child("selector"),
+                    BadValue::Raw(render_label_selector(sel)),
+                    "`selector` not auto-generated",
+                ));
+            }
+        }
+        return;
+    }
+    let Some(sel) = &spec.selector else {
+        errs.push(FieldError::required(spec_path.child("selector"), ""));
+        return;
+    };
+    let syntax = label_selector_errors(sel, &spec_path.child("selector"));
+    let valid = syntax.is_empty();
+    errs.extend(syntax);
+    if valid && !selector_matches(sel, &template_labels) {
+        let shown: Vec<String> = template_labels
+            .iter()
+            .map(|(k, v)| format!("{k:?}:{v:?}"))
+            .collect();
+        errs.push(FieldError::invalid(
+            spec_path
+                .child("template")
+                .child("metadata")
+                .child("labels"),
+            BadValue::Raw(format!("map[string]string{{{}}}", shown.join(", "))),
+            "`selector` does not match template `labels`",
+        ));
+    }
+}
+
+/// `ValidateLabelSelector`: the operators and their values.
+fn label_selector_errors(
+    sel: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+    p: &FieldPath,
+) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    for (i, r) in sel.match_expressions.iter().flatten().enumerate() {
+        let rp = p.child("matchExpressions").index(i);
+        let values = r.values.as_deref().unwrap_or_default();
+        match r.operator.as_str() {
+            "In" | "NotIn" if values.is_empty() => errs.push(FieldError::required(
+                rp.child("values"),
+                "must be specified when `operator` is 'In' or 'NotIn'",
+            )),
+            "Exists" | "DoesNotExist" if !values.is_empty() => errs.push(FieldError::forbidden(
+                rp.child("values"),
+                "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+            )),
+            "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
+            other => errs.push(FieldError::invalid(
+                rp.child("operator"),
+                other,
+                "not a valid selector operator",
+            )),
+        }
+    }
+    errs
+}
+
+/// `selector.Matches(labels)` for a valid selector.
+fn selector_matches(
+    sel: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> bool {
+    let by_labels = sel
+        .match_labels
+        .iter()
+        .flatten()
+        .all(|(k, v)| labels.get(k) == Some(v));
+    let by_expressions = sel.match_expressions.iter().flatten().all(|r| {
+        let values = r.values.as_deref().unwrap_or_default();
+        let got = labels.get(&r.key);
+        match r.operator.as_str() {
+            "In" => got.is_some_and(|v| values.contains(v)),
+            "NotIn" => got.is_none_or(|v| !values.contains(v)),
+            "Exists" => got.is_some(),
+            _ => got.is_none(),
+        }
+    });
+    by_labels && by_expressions
+}
+
+/// A `*metav1.LabelSelector` as its generated `String()` prints it.
+fn render_label_selector(
+    sel: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+) -> String {
+    let labels: Vec<String> = sel
+        .match_labels
+        .iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}: {v},"))
+        .collect();
+    let exprs: Vec<String> = sel
+        .match_expressions
+        .iter()
+        .flatten()
+        .map(|r| {
+            format!(
+                "LabelSelectorRequirement{{Key:{},Operator:{},Values:[{}],}},",
+                r.key,
+                r.operator,
+                r.values.as_deref().unwrap_or_default().join(" ")
+            )
+        })
+        .collect();
+    format!(
+        "&LabelSelector{{MatchLabels:map[string]string{{{}}},MatchExpressions:[]LabelSelectorRequirement{{{}}},}}",
+        labels.join(""),
+        exprs.join("")
+    )
 }
