@@ -49,7 +49,14 @@ fn misses(f: &Path) -> Result<(usize, Vec<String>), String> {
 #[test]
 fn every_blind_case_meets_its_expectations() {
     let mut files = Vec::new();
-    for area in ["core", "policies", "faults", "index-policies", "releases"] {
+    for area in [
+        "core",
+        "policies",
+        "faults",
+        "index-policies",
+        "releases",
+        "scheduling",
+    ] {
         files.extend(yaml_files(&format!("tests/blind/{area}")));
     }
     assert!(files.len() >= 70, "only {} blind cases", files.len());

@@ -77,8 +77,9 @@ pub struct Scheduler {
     /// The lowest priority of any pod bound so far: nothing can be preempted by a
     /// pod whose priority is not above it.
     lowest_bound_priority: i32,
-    /// Pods that already preempted victims (upstream's nominated pods).
-    nominated: BTreeSet<PodId>,
+    /// Pods that preempted, with their victims (upstream's nominated pods): one does
+    /// not preempt again while a victim is still terminating.
+    nominated: BTreeMap<PodId, Vec<PodId>>,
     /// Victims get DisruptionTarget (PodDisruptionConditions).
     pub disruption_conditions: bool,
 }
@@ -106,7 +107,7 @@ impl Scheduler {
             unschedulable: 0,
             attempts: 0,
             lowest_bound_priority: i32::MAX,
-            nominated: BTreeSet::new(),
+            nominated: BTreeMap::new(),
             disruption_conditions,
         }
     }
@@ -261,7 +262,7 @@ impl Scheduler {
                         api.pods[pod].sched_queue = NOT_QUEUED;
                         self.lowest_bound_priority =
                             self.lowest_bound_priority.min(api.pods[pod].priority);
-                        api.bind_pod(pod, node);
+                        self.bind(api, pod, node);
                     }
                     None => {
                         self.preempt_for(api, pod);
@@ -289,9 +290,16 @@ impl Scheduler {
                         api.pods[pod].sched_queue = NOT_QUEUED;
                         self.lowest_bound_priority =
                             self.lowest_bound_priority.min(api.pods[pod].priority);
-                        api.bind_pod(pod, node);
+                        self.bind(api, pod, node);
                     }
-                    None => blocked[c] = true,
+                    None => {
+                        // A retry that fails runs PostFilter again: what changed may
+                        // now make preemption possible.
+                        if api.pods[pod].priority > self.lowest_bound_priority {
+                            self.preempt_for(api, pod);
+                        }
+                        blocked[c] = true;
+                    }
                 }
             }
         }
@@ -304,14 +312,24 @@ impl Scheduler {
     /// Upstream DefaultPreemption (PostFilter), for a pod that fits nowhere: on the node
     /// where removing lower-priority pods makes it fit, evict the fewest and least
     /// important of them (DisruptionTarget PreemptionByScheduler, graceful delete).
-    /// The pod waits in its class queue until the victims are gone; it preempts once.
+    /// The pod waits in its class queue until the victims are gone; a later retry that
+    /// fails may preempt again once they are.
     /// Nodes are ranked as upstream's `pickOneNodeForPreemption`: lowest highest-victim
     /// priority, lowest sum of victim priorities, fewest victims, then node order.
     /// PodDisruptionBudgets are not modelled.
     fn preempt_for(&mut self, api: &mut ApiServer, pod: PodId) {
         let p = &api.pods[pod];
         let priority = p.priority;
-        if priority <= self.lowest_bound_priority || self.nominated.contains(&pod) {
+        if priority <= self.lowest_bound_priority {
+            return;
+        }
+        // PodEligibleToPreemptOthers: not while the victims it nominated for are
+        // still terminating.
+        if let Some(victims) = self.nominated.get(&pod)
+            && victims
+                .iter()
+                .any(|&v| api.pods.get(v).is_some_and(|q| !q.phase.is_terminal()))
+        {
             return;
         }
         let need = Resources {
@@ -377,7 +395,7 @@ impl Scheduler {
         let Some((_, victims)) = best else {
             return;
         };
-        self.nominated.insert(pod);
+        self.nominated.insert(pod, victims.clone());
         let reason = crate::api::DisruptionReason::PreemptionByScheduler;
         for v in victims {
             if self.disruption_conditions {
@@ -387,6 +405,14 @@ impl Scheduler {
             }
             api.delete_pod(v, None, crate::api::DeletionCause::Disruption(reason));
         }
+    }
+
+    /// Binds `pod`; it is no longer a nominated pod.
+    fn bind(&mut self, api: &mut ApiServer, pod: PodId, node: NodeId) {
+        if !self.nominated.is_empty() {
+            self.nominated.remove(&pod);
+        }
+        api.bind_pod(pod, node);
     }
 
     /// The feasible node with the highest score among `candidates` (all nodes if
