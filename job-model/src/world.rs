@@ -206,7 +206,14 @@ impl World {
         if self.api.live_job(job).is_none() {
             return;
         }
+        // Without SuspendJob the API server drops spec.suspend from the update
+        // (dropDisabledFields): suspend and resume change nothing.
+        let suspend_enabled = self
+            .spec
+            .gates
+            .enabled(crate::version::FeatureGate::SuspendJob);
         match fault.action {
+            JobAction::Suspend | JobAction::Resume if !suspend_enabled => {}
             JobAction::Suspend => self.api.update_job_spec(job, |s| s.suspend = true),
             JobAction::Resume => self.api.update_job_spec(job, |s| s.suspend = false),
             JobAction::Scale {

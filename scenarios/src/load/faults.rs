@@ -73,6 +73,14 @@ impl Loader<'_> {
             else {
                 continue;
             };
+            if matches!(key, "suspend" | "resume")
+                && !gates.enabled(job_model::version::FeatureGate::SuspendJob)
+            {
+                self.warnings.push(self.src.at(
+                    &format!("{path}.{key}"),
+                    "has no effect: the API server drops spec.suspend while the SuspendJob feature gate is off",
+                ));
+            }
             let action = match key {
                 "suspend" => JobAction::Suspend,
                 "resume" => JobAction::Resume,
