@@ -266,6 +266,7 @@ pub fn evaluate(e: &Expectation, out: &RunOutcome) -> ExpectResult {
         }
     }
 
+    let no_status = JobStatus::default();
     for check in &e.status {
         let (what, expected) = match check {
             StatusCheck::Counter(name, range) => (
@@ -289,11 +290,8 @@ pub fn evaluate(e: &Expectation, out: &RunOutcome) -> ExpectResult {
             ),
         };
         r.checked.push(format!("{what}: {expected}"));
-        let Some(s) = status else {
-            r.misses
-                .push(format!("{what}: expected {expected}, but {absent}"));
-            continue;
-        };
+        // A Job that does not exist then has no status: every field is absent.
+        let s = status.unwrap_or(&no_status);
         let got: Option<String> = match check {
             StatusCheck::Counter(name, range) => {
                 let v: Option<i32> = match *name {
@@ -335,8 +333,13 @@ pub fn evaluate(e: &Expectation, out: &RunOutcome) -> ExpectResult {
             }
         };
         if let Some(got) = got {
+            let why = if status.is_none() {
+                format!(" ({absent})")
+            } else {
+                String::new()
+            };
             r.misses
-                .push(format!("{what}: expected {expected}, got {got}"));
+                .push(format!("{what}: expected {expected}, got {got}{why}"));
         }
     }
 
