@@ -178,6 +178,36 @@ impl World {
         }
     }
 
+    /// The taint manager's `processPodOnNode` for a pod just bound to a node whose pool
+    /// has NoExecute taints: the pod tolerates them (the scheduler saw to that), but a
+    /// toleration with `tolerationSeconds` runs out that long after the binding.
+    pub(crate) fn watch_pool_no_execute_taints(&mut self, ctx: Ctx<'_, '_>, pod: PodId) {
+        let p = &self.api.pods[pod];
+        let Some(node) = p.node else { return };
+        let tolerations = &self.api.jobs[p.job.index()].spec.template.tolerations;
+        let wait = self.api.nodes[node.0 as usize]
+            .taints
+            .iter()
+            .filter(|t| t.effect == TaintEffect::NoExecute)
+            .filter_map(|t| toleration_time(tolerations, t))
+            .min();
+        if let Some(wait) = wait {
+            ctx.schedule(ctx.now() + wait, Event::PoolTaintEviction { pod, node });
+        }
+    }
+
+    /// The toleration of a pool's NoExecute taint ran out: the pod is evicted
+    /// (DeletionByTaintManager).
+    pub(crate) fn pool_taint_eviction(&mut self, pod: PodId, node: NodeId) {
+        let Some(p) = self.api.pods.get(pod) else {
+            return;
+        };
+        if p.node != Some(node) || p.deletion_timestamp.is_some() || p.phase.is_terminal() {
+            return;
+        }
+        self.evict(pod, DisruptionReason::DeletionByTaintManager);
+    }
+
     /// The taint manager evicts a pod whose toleration of the NoExecute taint ran out.
     pub(crate) fn taint_eviction(&mut self, pod: PodId, node: NodeId, epoch: u32) {
         let n = &self.api.nodes[node.0 as usize];

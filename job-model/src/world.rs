@@ -41,6 +41,14 @@ pub enum Event {
     NodeUp(NodeId, u32),
     /// `nodeMonitorGracePeriod` after the outage (epoch) began.
     NodeNotReady(NodeId, u32),
+    /// The taint manager's eviction of a pod whose toleration of a NoExecute taint of
+    /// its node's pool ran out.
+    PoolTaintEviction {
+        /// The pod.
+        pod: PodId,
+        /// Its node.
+        node: NodeId,
+    },
     /// The taint manager's eviction of a pod from a NotReady node.
     TaintEviction {
         /// The pod.
@@ -368,6 +376,7 @@ impl World {
                 if !before.bound && after.bound {
                     let behavior = &self.spec.jobs[self.job_template[job.index()]].behavior;
                     self.kubelet.on_pod_bound(&mut self.api, ctx, pod, behavior);
+                    self.watch_pool_no_execute_taints(ctx, pod);
                 }
                 if deleted {
                     if after.bound {
@@ -432,6 +441,7 @@ impl Model for World {
             Event::NodeUp(node, epoch) => self.node_up(ctx, node, epoch),
             Event::NodeNotReady(node, epoch) => self.node_not_ready(ctx, node, epoch),
             Event::TaintEviction { pod, node, epoch } => self.taint_eviction(pod, node, epoch),
+            Event::PoolTaintEviction { pod, node } => self.pool_taint_eviction(pod, node),
             Event::PodGc(node) => self.pod_gc(ctx, node),
             Event::PodGcTerminating(node) => self.pod_gc_terminating(ctx, node),
             Event::TtlExpired(job) => {
