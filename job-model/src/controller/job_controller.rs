@@ -1443,3 +1443,66 @@ fn reason_static(reason: &str) -> &'static str {
     .find(|r| *r == reason)
     .unwrap_or("Failed")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controller::ControllerConfig;
+    use crate::test_support::spec;
+    use crate::version::{FeatureGates, KubeVersion};
+
+    fn controller() -> JobController {
+        JobController::new(ControllerConfig {
+            version: KubeVersion::NEWEST,
+            gates: FeatureGates::defaults_for(KubeVersion::NEWEST),
+            sync_batch_period: SimDuration::from_secs(1),
+        })
+    }
+
+    /// job_controller_test.go TestControllerSyncJob "indexed job repeated indexes" and
+    /// "indexed job with indexes outside of range": upstream
+    /// `appendDuplicatedIndexPodsForRemoval` keeps the most advanced pod of each index
+    /// (last in `controller.ActivePods` order) and removes every other one, and every
+    /// pod whose index is at or above completions, whatever `rmAtLeast` says.
+    #[test]
+    fn duplicate_index_pods_keep_the_most_advanced_and_out_of_range_pods_go() {
+        let mut api = ApiServer::new(Vec::new(), true);
+        let spec = spec(3, Some(3), CompletionMode::Indexed);
+        let job = api.create_job("j".into(), "default".into(), spec.clone());
+        let pending_dup = api.create_pod(job, Some(0), None);
+        let running = api.create_pod(job, Some(0), None);
+        api.update_pod(running, |p| p.phase = PodPhase::Running);
+        let other = api.create_pod(job, Some(1), None);
+        let out_of_range = api.create_pod(job, Some(5), None);
+
+        let mut jc = controller();
+        jc.active_pods_for_removal(&api, job, &spec, 0);
+        let mut rm = jc.scratch.pods.clone();
+        rm.sort();
+        let mut want = vec![pending_dup, out_of_range];
+        want.sort();
+        assert_eq!(rm, want);
+        assert!(!rm.contains(&running) && !rm.contains(&other));
+
+        // rmAtLeast beyond the irregular pods takes the rest in ActivePods order.
+        jc.active_pods_for_removal(&api, job, &spec, 3);
+        assert_eq!(jc.scratch.pods.len(), 3);
+        assert_eq!(jc.scratch.pods[2], other, "pending before running");
+    }
+
+    /// NonIndexed Jobs have no duplicates: only `rmAtLeast` pods go.
+    #[test]
+    fn nonindexed_removal_takes_only_rm_at_least_pods_least_advanced_first() {
+        let mut api = ApiServer::new(Vec::new(), true);
+        let spec = spec(3, Some(3), CompletionMode::NonIndexed);
+        let job = api.create_job("j".into(), "default".into(), spec.clone());
+        let running = api.create_pod(job, None, None);
+        api.update_pod(running, |p| p.phase = PodPhase::Running);
+        let pending = api.create_pod(job, None, None);
+        let mut jc = controller();
+        jc.active_pods_for_removal(&api, job, &spec, 0);
+        assert!(jc.scratch.pods.is_empty());
+        jc.active_pods_for_removal(&api, job, &spec, 1);
+        assert_eq!(jc.scratch.pods, vec![pending]);
+    }
+}
