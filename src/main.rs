@@ -50,11 +50,12 @@ enum Command {
     Run(RunArgs),
     /// Run scenarios and check their `expect:` entries; exit 1 if any is missed.
     #[command(after_help = "Examples:\n  \
-        jobsim check tests/conformance/*.yaml\n\n\
+        jobsim check tests/conformance/*.yaml\n  \
+        jobsim check tests/conformance        every scenario file in the directory\n\n\
         Prints one line per expectation: `ok` or `MISSED` with what was expected and what \
         happened. Exit code 1 if any expectation was missed, 2 if a file is invalid.")]
     Check {
-        /// Scenario files.
+        /// Scenario files, or directories of them.
         #[arg(required = true, value_name = "SCENARIO")]
         files: Vec<PathBuf>,
     },
@@ -63,7 +64,7 @@ enum Command {
         jobsim validate scenarios/examples/*.yaml\n\n\
         Every problem is printed as file:line:column: key.path: message; exit code 2 if any.")]
     Validate {
-        /// Scenario files.
+        /// Scenario files, or directories of them.
         #[arg(required = true, value_name = "SCENARIO")]
         files: Vec<PathBuf>,
     },
@@ -185,9 +186,47 @@ fn run(args: RunArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn validate(files: &[PathBuf]) -> ExitCode {
+/// The scenario files named on the command line: a directory stands for its own
+/// `*.yaml`, `*.yml` and `*.json` files (not those of its subdirectories, which hold
+/// manifests in the examples' layout), in name order.
+fn scenario_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for a in args {
+        if !a.is_dir() {
+            out.push(a.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(a).map_err(|e| format!("error: {}: {e}", a.display()))?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && p.extension()
+                        .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+            })
+            .collect();
+        if found.is_empty() {
+            return Err(format!(
+                "error: {}: a directory with no scenario files (*.yaml, *.yml, *.json)",
+                a.display()
+            ));
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+fn validate(args: &[PathBuf]) -> ExitCode {
+    let files = match scenario_files(args) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
     let mut bad = false;
-    for f in files {
+    for f in &files {
         match scenarios::load_file(f) {
             Ok(s) => {
                 print_warnings(&s);
@@ -213,9 +252,16 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     }
 }
 
-fn check(files: &[PathBuf]) -> ExitCode {
+fn check(args: &[PathBuf]) -> ExitCode {
+    let files = match scenario_files(args) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
     let (mut bad, mut missed, mut total) = (false, 0usize, 0usize);
-    for f in files {
+    for f in &files {
         let scenario = match scenarios::load_file(f) {
             Ok(s) => s,
             Err(e) => {

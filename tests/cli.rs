@@ -535,3 +535,33 @@ fn flaky_nodes_example_tells_its_story() {
             > 0.0
     );
 }
+
+#[test]
+fn check_and_validate_take_a_directory_as_its_scenario_files() {
+    let o = jobsim(&["check", "tests/blind/events"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let files = std::fs::read_dir("tests/blind/events")
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "yaml")
+        })
+        .count();
+    assert!(files >= 10);
+    // Every file of the directory was run, and nothing else (its README is not a scenario).
+    for e in std::fs::read_dir("tests/blind/events").unwrap() {
+        let p = e.unwrap().path();
+        let name = p.display().to_string();
+        let is_yaml = p.extension().is_some_and(|x| x == "yaml");
+        assert_eq!(out.contains(&name), is_yaml, "{name}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a scenario").unwrap();
+    let o = jobsim(&["validate", &dir.path().display().to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("a directory with no scenario files"));
+}
