@@ -17,7 +17,7 @@ use super::{
     PodFailurePolicyRule, PodReplacementPolicy, PodTemplate, Resources, RestartPolicy,
     SuccessPolicy, SuccessPolicyRule, TaintEffect, Toleration, TolerationOperator, secs,
 };
-use crate::version::{FeatureGate, FeatureGates};
+use crate::version::{FeatureGate, FeatureGates, KubeVersion};
 
 /// `DefaultTolerationSeconds` admission: not-ready / unreachable NoExecute for 300 s.
 pub const DEFAULT_TOLERATION_SECONDS: i64 = 300;
@@ -42,7 +42,7 @@ pub struct AdmittedJob {
     pub warnings: Vec<String>,
 }
 
-/// Admits `job` as the API server with `gates` would on create.
+/// Admits `job` as the API server of `version` with `gates` would on create.
 ///
 /// ```
 /// use job_model::api::manifest::admit_job;
@@ -53,21 +53,29 @@ pub struct AdmittedJob {
 ///         "containers": [{"name": "pi", "image": "perl"}]}}}
 /// })).unwrap();
 /// let gates = FeatureGates::defaults_for(KubeVersion::NEWEST);
-/// let errs = admit_job(&job, &gates).unwrap_err();
+/// let errs = admit_job(&job, KubeVersion::NEWEST, &gates).unwrap_err();
 /// assert_eq!(
 ///     errs[0].to_string(),
 ///     "spec.parallelism: Invalid value: -1: must be greater than or equal to 0"
 /// );
 /// ```
-pub fn admit_job(job: &batch::Job, gates: &FeatureGates) -> Result<AdmittedJob, Vec<FieldError>> {
+pub fn admit_job(
+    job: &batch::Job,
+    version: KubeVersion,
+    gates: &FeatureGates,
+) -> Result<AdmittedJob, Vec<FieldError>> {
     let mut job = job.clone();
     let mut warnings = Vec::new();
     if let Some(spec) = job.spec.as_mut() {
-        drop_disabled_fields(spec, gates, &mut warnings);
+        // The request is decoded (fields the release does not know are lost) and
+        // defaulted before the strategy's PrepareForCreate drops gated fields, so a
+        // dropped backoffLimitPerIndex still made backoffLimit default to MaxInt32.
+        drop_fields_newer_than(spec, version, &mut warnings);
         set_defaults_job(spec, gates);
+        drop_disabled_fields(spec, version, gates, &mut warnings);
         set_defaults_pod_template(&mut spec.template);
     }
-    let errs = super::validation::validate_job(&job);
+    let errs = super::validation::validate_job(&job, version);
     if !errs.is_empty() {
         return Err(errs);
     }
@@ -87,31 +95,76 @@ pub fn admit_job(job: &batch::Job, gates: &FeatureGates) -> Result<AdmittedJob, 
     })
 }
 
-/// `dropDisabledFields` of the Job strategy: a field whose gate is off is cleared
-/// on create, as if the user had not written it.
-fn drop_disabled_fields(spec: &mut batch::JobSpec, gates: &FeatureGates, w: &mut Vec<String>) {
+/// The gated Job fields: the gate, and the release whose batch/v1 first has the field.
+macro_rules! for_each_gated_field {
+    ($m:ident) => {
+        $m! {
+            pod_failure_policy: "podFailurePolicy" by JobPodFailurePolicy from 25,
+            backoff_limit_per_index: "backoffLimitPerIndex" by JobBackoffLimitPerIndex from 28,
+            max_failed_indexes: "maxFailedIndexes" by JobBackoffLimitPerIndex from 28,
+            pod_replacement_policy: "podReplacementPolicy" by JobPodReplacementPolicy from 28,
+            success_policy: "successPolicy" by JobSuccessPolicy from 30,
+            managed_by: "managedBy" by JobManagedBy from 30,
+            completion_mode: "completionMode" by IndexedJob from 21,
+            suspend: "suspend" by SuspendJob from 21,
+            ttl_seconds_after_finished: "ttlSecondsAfterFinished" by TTLAfterFinished from 12,
+        }
+    };
+}
+
+/// Decoding: a field newer than the release is not in its batch/v1, and that API
+/// server drops it as an unknown field (before 1.25 silently, later with a warning
+/// unless the client asks for strict decoding). Dropping (with a warning here) lets
+/// one manifest be compared across releases.
+fn drop_fields_newer_than(spec: &mut batch::JobSpec, version: KubeVersion, w: &mut Vec<String>) {
+    macro_rules! drop_if_newer {
+        ($($field:ident: $name:literal by $gate:ident from $added:literal),+ $(,)?) => {$(
+            if spec.$field.is_some() && !version.at_least($added) {
+                spec.$field = None;
+                w.push(format!(
+                    "spec.{} dropped: the field is not in the batch/v1 API of {version} (added in 1.{})",
+                    $name, $added
+                ));
+            }
+        )+};
+    }
+    for_each_gated_field!(drop_if_newer);
+}
+
+/// `PrepareForCreate` of the Job strategy (after defaulting): a field whose gate is
+/// off is cleared, as if the user had not written it; with JobBackoffLimitPerIndex
+/// off, FailIndex rules go too (1.28+; before, FailIndex is not a valid action).
+fn drop_disabled_fields(
+    spec: &mut batch::JobSpec,
+    version: KubeVersion,
+    gates: &FeatureGates,
+    w: &mut Vec<String>,
+) {
     macro_rules! drop_if_disabled {
-        ($($field:ident: $name:literal by $gate:ident),+ $(,)?) => {$(
+        ($($field:ident: $name:literal by $gate:ident from $added:literal),+ $(,)?) => {$(
             if spec.$field.is_some() && !gates.enabled(FeatureGate::$gate) {
                 spec.$field = None;
                 w.push(format!(
-                    "spec.{} dropped: feature gate {} is off in this version",
+                    "spec.{} dropped: feature gate {} is off in {version}",
                     $name,
                     FeatureGate::$gate.name()
                 ));
             }
         )+};
     }
-    drop_if_disabled! {
-        pod_failure_policy: "podFailurePolicy" by JobPodFailurePolicy,
-        backoff_limit_per_index: "backoffLimitPerIndex" by JobBackoffLimitPerIndex,
-        max_failed_indexes: "maxFailedIndexes" by JobBackoffLimitPerIndex,
-        pod_replacement_policy: "podReplacementPolicy" by JobPodReplacementPolicy,
-        success_policy: "successPolicy" by JobSuccessPolicy,
-        managed_by: "managedBy" by JobManagedBy,
-        completion_mode: "completionMode" by IndexedJob,
-        suspend: "suspend" by SuspendJob,
-        ttl_seconds_after_finished: "ttlSecondsAfterFinished" by TTLAfterFinished,
+    for_each_gated_field!(drop_if_disabled);
+    if version.at_least(28)
+        && !gates.enabled(FeatureGate::JobBackoffLimitPerIndex)
+        && let Some(pfp) = spec.pod_failure_policy.as_mut()
+    {
+        let before = pfp.rules.len();
+        pfp.rules.retain(|r| r.action != "FailIndex");
+        if pfp.rules.len() < before {
+            w.push(format!(
+                "spec.podFailurePolicy: {} FailIndex rule(s) dropped: feature gate JobBackoffLimitPerIndex is off in {version}",
+                before - pfp.rules.len()
+            ));
+        }
     }
 }
 
@@ -484,7 +537,7 @@ mod tests {
 
     fn admit(spec: serde_json::Value) -> Result<AdmittedJob, Vec<String>> {
         let gates = FeatureGates::defaults_for(KubeVersion::NEWEST);
-        admit_job(&job(spec), &gates).map_err(|e| e.iter().map(|e| e.to_string()).collect())
+        admit_job(&job(spec), KubeVersion::NEWEST, &gates).map_err(|e| e.iter().map(|e| e.to_string()).collect())
     }
 
     #[test]
@@ -548,7 +601,7 @@ mod tests {
             .unwrap()
             .restart_policy = Some("OnFailure".into());
         let gates = FeatureGates::defaults_for(KubeVersion::NEWEST);
-        let e: Vec<String> = admit_job(&j, &gates)
+        let e: Vec<String> = admit_job(&j, KubeVersion::NEWEST, &gates)
             .unwrap_err()
             .iter()
             .map(|e| e.to_string())
@@ -576,8 +629,54 @@ mod tests {
         let v31 = KubeVersion::new(31).unwrap();
         let mut g31 = FeatureGates::defaults_for(v31);
         g31.set(v31, FeatureGate::JobSuccessPolicy, false).unwrap();
-        let a = admit_job(&j, &g31).unwrap();
+        let a = admit_job(&j, v31, &g31).unwrap();
         assert!(a.spec.success_policy.is_none());
         assert!(a.warnings[0].contains("JobSuccessPolicy"));
+    }
+
+    #[test]
+    fn defaults_see_a_gated_field_before_prepare_for_create_drops_it() {
+        // SetDefaults_Job runs at decoding, before the strategy drops backoffLimitPerIndex.
+        let v32 = KubeVersion::new(32).unwrap();
+        let mut g = FeatureGates::defaults_for(v32);
+        g.set(v32, FeatureGate::JobBackoffLimitPerIndex, false)
+            .unwrap();
+        let j = job(serde_json::json!({"completions": 2, "completionMode": "Indexed",
+            "backoffLimitPerIndex": 1}));
+        let a = admit_job(&j, v32, &g).unwrap();
+        assert_eq!(a.spec.backoff_limit_per_index, None);
+        assert_eq!(a.spec.backoff_limit, i32::MAX);
+        // A release whose API does not have the field never sees it: backoffLimit is 6.
+        let v27 = KubeVersion::new(27).unwrap();
+        let a = admit_job(&j, v27, &FeatureGates::defaults_for(v27)).unwrap();
+        assert_eq!(a.spec.backoff_limit, 6);
+        assert!(a.warnings[0].contains("not in the batch/v1 API of 1.27"), "{:?}", a.warnings);
+    }
+
+    #[test]
+    fn fail_index_rules_are_dropped_with_the_per_index_gate_off_and_unknown_before_1_28() {
+        let rules = serde_json::json!({"completions": 2, "completionMode": "Indexed",
+            "backoffLimitPerIndex": 1, "podFailurePolicy": {"rules": [
+                {"action": "FailIndex", "onExitCodes": {"operator": "In", "values": [42]}},
+                {"action": "Ignore", "onExitCodes": {"operator": "In", "values": [3]}}]}});
+        let v31 = KubeVersion::new(31).unwrap();
+        let mut g = FeatureGates::defaults_for(v31);
+        g.set(v31, FeatureGate::JobBackoffLimitPerIndex, false)
+            .unwrap();
+        let a = admit_job(&job(rules.clone()), v31, &g).unwrap();
+        let pfp = a.spec.pod_failure_policy.expect("the Ignore rule stays");
+        assert_eq!(pfp.rules.len(), 1);
+        let v27 = KubeVersion::new(27).unwrap();
+        let e: Vec<String> = admit_job(&job(rules), v27, &FeatureGates::defaults_for(v27))
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(
+            e,
+            vec![
+                "spec.podFailurePolicy.rules[0].action: Unsupported value: \"FailIndex\": supported values: \"Count\", \"FailJob\", \"Ignore\""
+            ]
+        );
     }
 }

@@ -11,6 +11,7 @@ use k8s_openapi::api::core::v1 as core;
 
 use super::field::{BadValue, FieldError, FieldPath};
 use super::quantity::Quantity;
+use crate::version::KubeVersion;
 
 /// `maxParallelismForIndexedJob`.
 pub const MAX_PARALLELISM_FOR_INDEXED_JOB: i32 = 100_000;
@@ -20,6 +21,8 @@ pub const MAX_MAX_FAILED_INDEXES: i32 = 100_000;
 pub const MAX_COMPLETIONS_WITH_BACKOFF_LIMIT_PER_INDEX: i32 = 100_000;
 /// `maxParallelismForIndexedJobWithBackoffLimitPerIndex` (with many completions).
 pub const MAX_PARALLELISM_WITH_BACKOFF_LIMIT_PER_INDEX: i32 = 10_000;
+/// `maxFailedIndexesLimitForHighCompletions`.
+pub const MAX_FAILED_INDEXES_WITH_HIGH_COMPLETIONS: i32 = 10_000;
 /// `maxPodFailurePolicyRules`.
 pub const MAX_POD_FAILURE_POLICY_RULES: usize = 20;
 /// `maxPodFailurePolicyOnExitCodesValues`.
@@ -34,7 +37,7 @@ pub const MAX_SUCCEEDED_INDEXES_BYTES: usize = 64 * 1024;
 const NONNEGATIVE: &str = "must be greater than or equal to 0";
 
 /// Validates a defaulted Job (`ValidateJob` on create).
-pub fn validate_job(job: &batch::Job) -> Vec<FieldError> {
+pub fn validate_job(job: &batch::Job, version: KubeVersion) -> Vec<FieldError> {
     let mut errs = Vec::new();
     let meta = FieldPath::new("metadata");
     match job.metadata.name.as_deref() {
@@ -53,7 +56,7 @@ pub fn validate_job(job: &batch::Job) -> Vec<FieldError> {
         None => errs.push(FieldError::required(spec_path, "")),
         Some(spec) => {
             validate_selector(job.metadata.name.as_deref().unwrap_or(""), spec, &mut errs);
-            validate_job_spec(spec, &spec_path, &mut errs);
+            validate_job_spec(spec, version, &spec_path, &mut errs);
             if let (Some(name), Some("Indexed"), Some(c)) = (
                 job.metadata.name.as_deref(),
                 spec.completion_mode.as_deref(),
@@ -83,7 +86,12 @@ fn nonnegative(v: Option<i64>, path: FieldPath, errs: &mut Vec<FieldError>) {
     }
 }
 
-fn validate_job_spec(spec: &batch::JobSpec, p: &FieldPath, errs: &mut Vec<FieldError>) {
+fn validate_job_spec(
+    spec: &batch::JobSpec,
+    version: KubeVersion,
+    p: &FieldPath,
+    errs: &mut Vec<FieldError>,
+) {
     nonnegative(
         spec.parallelism.map(i64::from),
         p.child("parallelism"),
@@ -152,7 +160,7 @@ fn validate_job_spec(spec: &batch::JobSpec, p: &FieldPath, errs: &mut Vec<FieldE
         )),
     }
     if let Some(pfp) = &spec.pod_failure_policy {
-        validate_pod_failure_policy(spec, pfp, &p.child("podFailurePolicy"), errs);
+        validate_pod_failure_policy(spec, pfp, version, &p.child("podFailurePolicy"), errs);
     }
     if let Some(sp) = &spec.success_policy {
         validate_success_policy(spec, sp, &p.child("successPolicy"), errs);
@@ -229,33 +237,33 @@ fn validate_indexed(spec: &batch::JobSpec, p: &FieldPath, errs: &mut Vec<FieldEr
         && c > MAX_COMPLETIONS_WITH_BACKOFF_LIMIT_PER_INDEX
         && spec.backoff_limit_per_index.is_some()
     {
-        match spec.max_failed_indexes {
-            None => errs.push(FieldError::required(
+        if spec.max_failed_indexes.is_none() {
+            errs.push(FieldError::required(
                 p.child("maxFailedIndexes"),
                 format!(
                     "must be specified when completions is above {MAX_COMPLETIONS_WITH_BACKOFF_LIMIT_PER_INDEX}"
                 ),
-            )),
-            Some(m) if m > MAX_PARALLELISM_WITH_BACKOFF_LIMIT_PER_INDEX => {
-                errs.push(FieldError::invalid(
-                    p.child("maxFailedIndexes"),
-                    m,
-                    format!(
-                        "must be less than or equal to {MAX_PARALLELISM_WITH_BACKOFF_LIMIT_PER_INDEX} when completions are above {MAX_COMPLETIONS_WITH_BACKOFF_LIMIT_PER_INDEX}"
-                    ),
-                ))
-            }
-            Some(_) => {}
+            ));
         }
+        let high = format!(
+            "when completions are above {MAX_COMPLETIONS_WITH_BACKOFF_LIMIT_PER_INDEX} and used with backoff limit per index"
+        );
         if let Some(par) = spec.parallelism
             && par > MAX_PARALLELISM_WITH_BACKOFF_LIMIT_PER_INDEX
         {
             errs.push(FieldError::invalid(
                 p.child("parallelism"),
                 par,
-                format!(
-                    "must be less than or equal to {MAX_PARALLELISM_WITH_BACKOFF_LIMIT_PER_INDEX} when completions are above {MAX_COMPLETIONS_WITH_BACKOFF_LIMIT_PER_INDEX} and used with backoff limit per index"
-                ),
+                format!("must be less than or equal to {MAX_PARALLELISM_WITH_BACKOFF_LIMIT_PER_INDEX} {high}"),
+            ));
+        }
+        if let Some(m) = spec.max_failed_indexes
+            && m > MAX_FAILED_INDEXES_WITH_HIGH_COMPLETIONS
+        {
+            errs.push(FieldError::invalid(
+                p.child("maxFailedIndexes"),
+                m,
+                format!("must be less than or equal to {MAX_FAILED_INDEXES_WITH_HIGH_COMPLETIONS} {high}"),
             ));
         }
     }
@@ -294,6 +302,7 @@ fn container_names(template: &core::PodTemplateSpec) -> Vec<&str> {
 fn validate_pod_failure_policy(
     spec: &batch::JobSpec,
     pfp: &batch::PodFailurePolicy,
+    version: KubeVersion,
     p: &FieldPath,
     errs: &mut Vec<FieldError>,
 ) {
@@ -310,9 +319,19 @@ fn validate_pod_failure_policy(
         let rp = rules_path.index(i);
         let action_path = rp.child("action");
         match rule.action.as_str() {
+            "" if !version.at_least(28) => errs.push(FieldError::required(
+                action_path,
+                "valid values: [\"Count\" \"FailJob\" \"Ignore\"]",
+            )),
             "" => errs.push(FieldError::required(
                 action_path,
                 "valid values: [\"Count\" \"FailIndex\" \"FailJob\" \"Ignore\"]",
+            )),
+            // FailIndex is an action from 1.28 (KEP-3850).
+            "FailIndex" if !version.at_least(28) => errs.push(FieldError::not_supported(
+                action_path,
+                "FailIndex",
+                &["Count", "FailJob", "Ignore"],
             )),
             "FailIndex" => {
                 if spec.backoff_limit_per_index.is_none() {
@@ -800,6 +819,26 @@ fn validate_selector(name: &str, spec: &batch::JobSpec, errs: &mut Vec<FieldErro
         .and_then(|m| m.labels.clone())
         .unwrap_or_default();
     if spec.manual_selector != Some(true) {
+        // `generateSelector` adds the job-name and controller-uid labels the template
+        // lacks; `ValidateHasLabel` then rejects any the user set to another value. A
+        // controller-uid written in a manifest can never be the uid the server assigns.
+        let labels_path = spec_path.child("template").child("metadata").child("labels");
+        for (key, expected) in [
+            ("controller-uid", None),
+            ("job-name", Some(name)),
+            ("batch.kubernetes.io/controller-uid", None),
+            ("batch.kubernetes.io/job-name", Some(name)),
+        ] {
+            if let Some(v) = template_labels.get(key)
+                && expected != Some(v.as_str())
+            {
+                errs.push(FieldError::invalid(
+                    labels_path.key(key),
+                    BadValue::Raw(go_string_map(&template_labels)),
+                    format!("must be '{}'", expected.unwrap_or("<the Job's uid>")),
+                ));
+            }
+        }
         if let Some(sel) = &spec.selector {
             // The uid is the API server's; a written selector cannot know it.
             let expected: std::collections::BTreeMap<String, String> = [
@@ -831,19 +870,21 @@ fn validate_selector(name: &str, spec: &batch::JobSpec, errs: &mut Vec<FieldErro
     let valid = syntax.is_empty();
     errs.extend(syntax);
     if valid && !selector_matches(sel, &template_labels) {
-        let shown: Vec<String> = template_labels
-            .iter()
-            .map(|(k, v)| format!("{k:?}:{v:?}"))
-            .collect();
         errs.push(FieldError::invalid(
             spec_path
                 .child("template")
                 .child("metadata")
                 .child("labels"),
-            BadValue::Raw(format!("map[string]string{{{}}}", shown.join(", "))),
+            BadValue::Raw(go_string_map(&template_labels)),
             "`selector` does not match template `labels`",
         ));
     }
+}
+
+/// A label map as Go's `%#v` prints `map[string]string` in a field error.
+fn go_string_map(m: &std::collections::BTreeMap<String, String>) -> String {
+    let shown: Vec<String> = m.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
+    format!("map[string]string{{{}}}", shown.join(", "))
 }
 
 /// `ValidateLabelSelector`: the operators and their values.

@@ -8,7 +8,7 @@ impl Loader<'_> {
         &mut self,
         name: &str,
         j: &JobDoc,
-        gates: &FeatureGates,
+        gates: (KubeVersion, &FeatureGates),
     ) -> Option<JobTemplate> {
         let path = format!("jobs.{name}");
         let admitted = match (&j.manifest, &j.job) {
@@ -47,7 +47,7 @@ impl Loader<'_> {
         name: &str,
         rel: &str,
         path: &str,
-        gates: &FeatureGates,
+        gates: (KubeVersion, &FeatureGates),
     ) -> Option<job_model::api::JobSpec> {
         let Some(dir) = &self.dir else {
             self.err(
@@ -87,7 +87,7 @@ impl Loader<'_> {
         file: &str,
         map: &SourceMap,
         prefix: &str,
-        gates: &FeatureGates,
+        gates: (KubeVersion, &FeatureGates),
     ) -> Option<job_model::api::JobSpec> {
         let src = Source { file, map };
         let before = self.errors.len();
@@ -169,7 +169,7 @@ impl Loader<'_> {
         if self.errors.len() > before {
             return None;
         }
-        match admit_job(&job, gates) {
+        match admit_job(&job, gates.0, gates.1) {
             Ok(a) => {
                 for w in a.warnings {
                     self.warnings.push(src.at(prefix, w));

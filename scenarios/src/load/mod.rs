@@ -349,7 +349,7 @@ impl Loader<'_> {
         }
         let mut jobs = Vec::new();
         for (name, j) in &doc.jobs {
-            if let Some(mut t) = self.job(name, j, &gates) {
+            if let Some(mut t) = self.job(name, j, (version, &gates)) {
                 self.resolve_priority(name, &mut t, doc.cluster.priority_classes.as_ref());
                 jobs.push(t);
             }
