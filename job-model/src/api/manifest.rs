@@ -537,7 +537,8 @@ mod tests {
 
     fn admit(spec: serde_json::Value) -> Result<AdmittedJob, Vec<String>> {
         let gates = FeatureGates::defaults_for(KubeVersion::NEWEST);
-        admit_job(&job(spec), KubeVersion::NEWEST, &gates).map_err(|e| e.iter().map(|e| e.to_string()).collect())
+        admit_job(&job(spec), KubeVersion::NEWEST, &gates)
+            .map_err(|e| e.iter().map(|e| e.to_string()).collect())
     }
 
     #[test]
@@ -641,8 +642,10 @@ mod tests {
         let mut g = FeatureGates::defaults_for(v32);
         g.set(v32, FeatureGate::JobBackoffLimitPerIndex, false)
             .unwrap();
-        let j = job(serde_json::json!({"completions": 2, "completionMode": "Indexed",
-            "backoffLimitPerIndex": 1}));
+        let j = job(
+            serde_json::json!({"completions": 2, "completionMode": "Indexed",
+            "backoffLimitPerIndex": 1}),
+        );
         let a = admit_job(&j, v32, &g).unwrap();
         assert_eq!(a.spec.backoff_limit_per_index, None);
         assert_eq!(a.spec.backoff_limit, i32::MAX);
@@ -650,7 +653,11 @@ mod tests {
         let v27 = KubeVersion::new(27).unwrap();
         let a = admit_job(&j, v27, &FeatureGates::defaults_for(v27)).unwrap();
         assert_eq!(a.spec.backoff_limit, 6);
-        assert!(a.warnings[0].contains("not in the batch/v1 API of 1.27"), "{:?}", a.warnings);
+        assert!(
+            a.warnings[0].contains("not in the batch/v1 API of 1.27"),
+            "{:?}",
+            a.warnings
+        );
     }
 
     #[test]

@@ -822,7 +822,10 @@ fn validate_selector(name: &str, spec: &batch::JobSpec, errs: &mut Vec<FieldErro
         // `generateSelector` adds the job-name and controller-uid labels the template
         // lacks; `ValidateHasLabel` then rejects any the user set to another value. A
         // controller-uid written in a manifest can never be the uid the server assigns.
-        let labels_path = spec_path.child("template").child("metadata").child("labels");
+        let labels_path = spec_path
+            .child("template")
+            .child("metadata")
+            .child("labels");
         for (key, expected) in [
             ("controller-uid", None),
             ("job-name", Some(name)),

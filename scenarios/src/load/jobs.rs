@@ -184,7 +184,7 @@ impl Loader<'_> {
                         .unwrap_or(&full)
                         .to_string();
                     // A field the variant's jobSpec patch set is reported where the
-                    // patch writes it.
+                    // patch writes it, with the API server's own field path.
                     let in_patch = e.path.strip_prefix("spec.").filter(|rest| {
                         self.job_spec_patch
                             .as_ref()
@@ -192,7 +192,7 @@ impl Loader<'_> {
                     });
                     match (in_patch, &self.variant_path) {
                         (Some(rest), Some(vp)) => {
-                            let d = self.src.at(&format!("{vp}.{rest}"), msg);
+                            let d = self.src.at(&format!("{vp}.{rest}"), full);
                             self.errors.push(d);
                         }
                         _ => self.errors.push(src.at(&at(&e.path), msg)),
