@@ -16,6 +16,7 @@ pub mod events;
 pub mod garbage_collector;
 pub mod kubelet;
 pub mod metrics;
+pub mod no_execute_tainter;
 pub mod node_index;
 pub mod node_lifecycle;
 pub mod run;

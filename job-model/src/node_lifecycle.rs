@@ -1,7 +1,8 @@
 //! Nodes failing and coming back, as the control plane sees it (k8s-job-semantics.md
 //! §9.5, §9.6): the node lifecycle controller marks a silent node Ready=Unknown after
-//! `nodeMonitorGracePeriod` and taints it `node.kubernetes.io/unreachable` (NoExecute
-//! and NoSchedule); the taint manager evicts each pod when its toleration runs out
+//! `nodeMonitorGracePeriod` and taints it `node.kubernetes.io/unreachable` (NoSchedule at
+//! once, NoExecute from the next monitor pass through its zone's rate-limited tainter,
+//! see `no_execute_tainter`); the taint manager evicts each pod when its toleration runs out
 //! (DisruptionTarget DeletionByTaintManager); a node gone for good is deleted by the
 //! cloud provider and PodGC then fails and force-deletes its pods (DeletionByPodGC);
 //! a node that comes back is Ready again and its kubelet reconciles the pods it held.
@@ -17,6 +18,7 @@ use crate::api::{
     ContainerState, DeletionCause, DisruptionReason, NodeId, PodId, PodPhase, Taint, TaintEffect,
     Toleration, WaitingReason,
 };
+use crate::no_execute_tainter::{DisruptionChange, NODE_MONITOR_PERIOD};
 use crate::version::FeatureGate;
 use crate::workload::ContainerExit;
 use crate::world::{Event, World};
@@ -27,6 +29,12 @@ pub const POD_GC_PERIOD: SimDuration = SimDuration::from_secs(20);
 pub const POD_GC_QUARANTINE: SimDuration = SimDuration::from_secs(40);
 /// Exit code of a container lost with its machine (the kubelet reports it unknown).
 pub const EXIT_LOST: i32 = 137;
+
+fn has_unreachable_no_execute(taints: &[Taint]) -> bool {
+    taints
+        .iter()
+        .any(|t| t.key == TAINT_NODE_UNREACHABLE && t.effect == TaintEffect::NoExecute)
+}
 
 /// `down_ms` of [`Event::NodeDown`] for a node that never comes back.
 pub const FOREVER: u64 = u64::MAX;
@@ -107,8 +115,9 @@ impl World {
         }
     }
 
-    /// No heartbeat for the grace period: Ready=Unknown, unreachable taints, pods not
-    /// Ready, and the taint manager's timers.
+    /// No heartbeat for the grace period: Ready=Unknown, the unreachable NoSchedule
+    /// taint, pods not Ready; the NoExecute taint (and with it the taint manager's
+    /// timers) comes through the zone's tainter from the next monitor pass.
     pub(crate) fn node_not_ready(&mut self, ctx: Ctx<'_, '_>, node: NodeId, epoch: u32) {
         let now = ctx.now();
         let n = &mut self.api.nodes[node.0 as usize];
@@ -121,46 +130,28 @@ impl World {
             node,
             kind: NodeEventKind::NotReady,
         });
-        let no_execute = Taint {
+        n.taints.push(Taint {
             key: TAINT_NODE_UNREACHABLE.into(),
             value: String::new(),
-            effect: TaintEffect::NoExecute,
-            time_added: Some(now),
-        };
-        n.taints.push(no_execute.clone());
-        n.taints.push(Taint {
             effect: TaintEffect::NoSchedule,
             time_added: None,
-            ..no_execute.clone()
         });
         self.api.node_changed(node);
         for p in self.api.pods_on(node) {
             let pod = &self.api.pods[p];
-            if pod.phase.is_terminal() {
-                continue;
-            }
-            if pod.ready {
+            if !pod.phase.is_terminal() && pod.ready {
                 self.api.update_pod(p, |pod| {
                     pod.ready = false;
                     pod.ready_transition = Some(crate::api::api_time(now));
                 });
             }
-            let pod = &self.api.pods[p];
-            if pod.deletion_timestamp.is_some() {
-                continue;
-            }
-            let tolerations = &self.api.jobs[pod.job.index()].spec.template.tolerations;
-            if let Some(wait) = toleration_time(tolerations, &no_execute) {
-                ctx.schedule(
-                    now + wait,
-                    Event::TaintEviction {
-                        pod: p,
-                        node,
-                        epoch,
-                    },
-                );
-            }
         }
+        // The pass that saw the condition change compares the one it observed before
+        // (Ready): the node is marked for NoExecute tainting at the next pass.
+        ctx.schedule(
+            now + NODE_MONITOR_PERIOD,
+            Event::NodeTaintCheck(node, epoch),
+        );
         if self.gone_for_good[node.0 as usize] {
             // The cloud provider's node lifecycle controller deletes the Node of a
             // machine that no longer exists once it is NotReady.
@@ -175,6 +166,102 @@ impl World {
                 (now.as_millis() / POD_GC_PERIOD.as_millis() + 1) * POD_GC_PERIOD.as_millis(),
             );
             ctx.schedule(next_tick + POD_GC_QUARANTINE, Event::PodGc(node));
+        }
+        self.handle_disruption(ctx);
+    }
+
+    /// `processTaintBaseEviction` at the pass after NotReady: the node joins its
+    /// zone's NoExecute tainting queue.
+    pub(crate) fn node_taint_check(&mut self, ctx: Ctx<'_, '_>, node: NodeId, epoch: u32) {
+        let n = &self.api.nodes[node.0 as usize];
+        if n.epoch != epoch || n.kubelet_up || !n.exists || n.ready {
+            return;
+        }
+        self.tainter.mark(node);
+        let zone = self.tainter.zone_of(node);
+        self.run_no_execute_tainter(ctx, zone);
+    }
+
+    /// `doNoExecuteTaintingPass` for a zone: taints the nodes its limiter lets through
+    /// and comes back when the next token is due.
+    pub(crate) fn run_no_execute_tainter(&mut self, ctx: Ctx<'_, '_>, zone: u32) {
+        let now = ctx.now();
+        let mut due = Vec::new();
+        if let Some(at) = self.tainter.take_due(zone, now, &mut due)
+            && let Some(token) = self.tainter.arm_pass(zone, at)
+        {
+            ctx.schedule(at, Event::NoExecuteTaintPass(zone, token));
+        }
+        for node in due {
+            self.add_no_execute_taint(ctx, node);
+        }
+    }
+
+    /// The unreachable NoExecute taint, and the taint manager's timer for each pod.
+    fn add_no_execute_taint(&mut self, ctx: Ctx<'_, '_>, node: NodeId) {
+        let now = ctx.now();
+        let n = &mut self.api.nodes[node.0 as usize];
+        if n.kubelet_up || n.ready || !n.exists || has_unreachable_no_execute(&n.taints) {
+            return;
+        }
+        let taint = Taint {
+            key: TAINT_NODE_UNREACHABLE.into(),
+            value: String::new(),
+            effect: TaintEffect::NoExecute,
+            time_added: Some(now),
+        };
+        n.taints.push(taint.clone());
+        self.api.node_changed(node);
+        let gen_ = &mut self.tainter.taint_gen[node.0 as usize];
+        *gen_ += 1;
+        let taint_gen = *gen_;
+        for p in self.api.pods_on(node) {
+            let pod = &self.api.pods[p];
+            if pod.phase.is_terminal() || pod.deletion_timestamp.is_some() {
+                continue;
+            }
+            let tolerations = &self.api.jobs[pod.job.index()].spec.template.tolerations;
+            if let Some(wait) = toleration_time(tolerations, &taint) {
+                ctx.schedule(
+                    now + wait,
+                    Event::TaintEviction {
+                        pod: p,
+                        node,
+                        taint_gen,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Removes a node's unreachable NoExecute taint (`markNodeAsReachable`); the taint
+    /// manager cancels its timers.
+    fn remove_no_execute_taint(&mut self, node: NodeId) {
+        let n = &mut self.api.nodes[node.0 as usize];
+        if !has_unreachable_no_execute(&n.taints) {
+            return;
+        }
+        n.taints
+            .retain(|t| !(t.key == TAINT_NODE_UNREACHABLE && t.effect == TaintEffect::NoExecute));
+        self.tainter.taint_gen[node.0 as usize] += 1;
+        self.api.node_changed(node);
+    }
+
+    /// `handleDisruption` after a node's health changed: zone states, limiters, and
+    /// master disruption mode (every node NotReady: the NoExecute taints go).
+    pub(crate) fn handle_disruption(&mut self, ctx: Ctx<'_, '_>) {
+        let nodes = &self.api.nodes;
+        let change = self.tainter.handle_disruption(ctx.now(), |n| {
+            let n = &nodes[n.0 as usize];
+            n.exists.then_some(n.ready)
+        });
+        if change == DisruptionChange::EnterMasterDisruption {
+            for i in 0..self.api.nodes.len() {
+                self.remove_no_execute_taint(NodeId(i as u32));
+            }
+        }
+        for zone in 0..self.tainter.zones() {
+            self.run_no_execute_tainter(ctx, zone);
         }
     }
 
@@ -209,9 +296,9 @@ impl World {
     }
 
     /// The taint manager evicts a pod whose toleration of the NoExecute taint ran out.
-    pub(crate) fn taint_eviction(&mut self, pod: PodId, node: NodeId, epoch: u32) {
+    pub(crate) fn taint_eviction(&mut self, pod: PodId, node: NodeId, taint_gen: u32) {
         let n = &self.api.nodes[node.0 as usize];
-        if n.epoch != epoch || n.kubelet_up {
+        if self.tainter.taint_gen[node.0 as usize] != taint_gen || n.kubelet_up {
             return;
         }
         let Some(p) = self.api.pods.get(pod) else {
@@ -276,7 +363,10 @@ impl World {
             kind: NodeEventKind::Up,
         });
         n.taints.retain(|t| t.key != TAINT_NODE_UNREACHABLE);
+        self.tainter.taint_gen[node.0 as usize] += 1;
+        self.tainter.unmark(node);
         self.api.node_changed(node);
+        self.handle_disruption(ctx);
         for p in self.api.pods_on(node) {
             let Some(pod) = self.api.pods.get(p) else {
                 continue;

@@ -41,6 +41,10 @@ pub enum Event {
     NodeUp(NodeId, u32),
     /// `nodeMonitorGracePeriod` after the outage (epoch) began.
     NodeNotReady(NodeId, u32),
+    /// The monitor pass after NotReady: the node is marked for NoExecute tainting.
+    NodeTaintCheck(NodeId, u32),
+    /// A zone's NoExecute tainter has a token again.
+    NoExecuteTaintPass(u32, TimerToken),
     /// The taint manager's eviction of a pod whose toleration of a NoExecute taint of
     /// its node's pool ran out.
     PoolTaintEviction {
@@ -55,8 +59,8 @@ pub enum Event {
         pod: PodId,
         /// Its node.
         node: NodeId,
-        /// The node's outage.
-        epoch: u32,
+        /// The node's NoExecute taint generation (`NoExecuteTainter::taint_gen`).
+        taint_gen: u32,
     },
     /// PodGC's pass over the pods of a deleted node.
     PodGc(NodeId),
@@ -117,6 +121,8 @@ pub struct World {
     ttl_scheduled: Vec<bool>,
     /// Nodes whose current outage is for good.
     pub(crate) gone_for_good: Vec<bool>,
+    /// The node lifecycle controller's NoExecute tainting per zone.
+    pub(crate) tainter: crate::no_execute_tainter::NoExecuteTainter,
     /// Node events, in order.
     pub(crate) node_events: Vec<crate::node_lifecycle::NodeEvent>,
 }
@@ -130,6 +136,8 @@ impl World {
         arrivals: Vec<Arrival>,
     ) -> Self {
         let spec_nodes = api.nodes.len();
+        let tainter =
+            crate::no_execute_tainter::NoExecuteTainter::new(api.nodes.iter().map(|n| &n.labels));
         let disruption_conditions = spec
             .gates
             .enabled(crate::version::FeatureGate::PodDisruptionConditions);
@@ -145,6 +153,7 @@ impl World {
             by_name: BTreeMap::new(),
             ttl_scheduled: Vec::new(),
             gone_for_good: vec![false; spec_nodes],
+            tainter,
             node_events: Vec::new(),
         }
     }
@@ -440,7 +449,17 @@ impl Model for World {
             Event::NodeDown { node, down_ms } => self.node_down(ctx, node, down_ms),
             Event::NodeUp(node, epoch) => self.node_up(ctx, node, epoch),
             Event::NodeNotReady(node, epoch) => self.node_not_ready(ctx, node, epoch),
-            Event::TaintEviction { pod, node, epoch } => self.taint_eviction(pod, node, epoch),
+            Event::TaintEviction {
+                pod,
+                node,
+                taint_gen,
+            } => self.taint_eviction(pod, node, taint_gen),
+            Event::NodeTaintCheck(node, epoch) => self.node_taint_check(ctx, node, epoch),
+            Event::NoExecuteTaintPass(zone, token) => {
+                if self.tainter.pass_fired(zone, token) {
+                    self.run_no_execute_tainter(ctx, zone);
+                }
+            }
             Event::PoolTaintEviction { pod, node } => self.pool_taint_eviction(pod, node),
             Event::PodGc(node) => self.pod_gc(ctx, node),
             Event::PodGcTerminating(node) => self.pod_gc_terminating(ctx, node),
