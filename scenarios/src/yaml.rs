@@ -4,7 +4,9 @@
 //!
 //! Scalars resolve by the YAML 1.2 core schema (`true`, `~`, `0x1F`, `1e3`; quoted
 //! scalars are strings). Duplicate keys are errors, as Kubernetes' strict decoding
-//! makes them. Anchors and aliases work; merge keys (`<<`) are not special.
+//! makes them. Anchors and aliases work, and so do merge keys (`<<: *base` or
+//! `<<: [*a, *b]`, YAML 1.1's merge type, which Kubernetes users write): the merged
+//! mappings' keys are added unless the mapping writes them itself.
 
 use std::collections::BTreeMap;
 
@@ -165,7 +167,20 @@ pub fn parse(text: &str) -> Result<(Value, SourceMap), YamlError> {
                 _ => unreachable!("parser emits balanced sequence events"),
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map(m, _, _, anchor)) => {
+                Some(Frame::Map(mut m, p, _, anchor)) => {
+                    if let Some(merged) = m.remove(MERGE_KEY) {
+                        let at = map.at.remove(&child(&p, MERGE_KEY));
+                        merge_into(&mut m, merged).map_err(|msg| YamlError {
+                            at: at.unwrap_or(Location::of(&span)),
+                            path: child(&p, MERGE_KEY),
+                            message: msg,
+                        })?;
+                        for k in m.keys() {
+                            if let Some(at) = at {
+                                map.at.entry(child(&p, k)).or_insert(at);
+                            }
+                        }
+                    }
                     remember(&mut anchors, anchor, Value::Object(m))
                 }
                 _ => unreachable!("parser emits balanced mapping events"),
@@ -214,6 +229,31 @@ pub fn parse(text: &str) -> Result<(Value, SourceMap), YamlError> {
         }
     }
     Ok((root.unwrap_or(Value::Null), map))
+}
+
+const MERGE_KEY: &str = "<<";
+
+/// YAML 1.1 merge: the keys of `merged` (a mapping, or a list of mappings where the
+/// earlier wins) that `m` does not have.
+fn merge_into(m: &mut Map<String, Value>, merged: Value) -> Result<(), String> {
+    let sources = match merged {
+        Value::Object(o) => vec![o],
+        Value::Array(items) => items
+            .into_iter()
+            .map(|v| match v {
+                Value::Object(o) => Ok(o),
+                _ => Err(()),
+            })
+            .collect::<Result<Vec<_>, ()>>()
+            .map_err(|()| "a merge key `<<` takes a mapping or a list of mappings".to_string())?,
+        _ => return Err("a merge key `<<` takes a mapping or a list of mappings".into()),
+    };
+    for o in sources {
+        for (k, v) in o {
+            m.entry(k).or_insert(v);
+        }
+    }
+    Ok(())
 }
 
 fn nonzero(anchor: usize) -> Option<usize> {
@@ -326,6 +366,18 @@ mod tests {
     fn syntax_errors_have_a_line() {
         let e = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(e.at.line >= 1, "{e:?}");
+    }
+
+    #[test]
+    fn merge_keys_add_the_keys_a_mapping_does_not_write() {
+        let text = "base: &b {x: 1, y: 2}\nother: &o {z: 3, x: 9}\nm:\n  <<: [*b, *o]\n  y: 5\n";
+        let (v, map) = parse(text).unwrap();
+        assert_eq!(v["m"], serde_json::json!({"x": 1, "y": 5, "z": 3}));
+        assert_eq!(map.locate("m.x").unwrap().line, 4);
+        assert_eq!(map.locate("m.y").unwrap().line, 5);
+        let e = parse("m:\n  <<: 3\n").unwrap_err();
+        assert!(e.message.contains("merge key"), "{}", e.message);
+        assert_eq!(e.at.line, 2);
     }
 
     #[test]
