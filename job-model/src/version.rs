@@ -137,6 +137,8 @@ feature_gates! {
     JobSuccessPolicy = { on: Some(31), locked: Some(33) },
     /// spec.managedBy and strict status validation (beta 1.32, GA 1.35).
     JobManagedBy = { on: Some(32), locked: Some(35) },
+    /// Init containers with `restartPolicy: Always` are sidecars (alpha 1.28, beta 1.29, GA 1.33).
+    SidecarContainers = { on: Some(29), locked: Some(33) },
     /// Per-node lower crash-loop back-off cap (beta 1.35).
     KubeletCrashLoopBackOffMax = { on: Some(35), locked: None },
     /// Crash-loop back-off 1s..60s instead of 10s..300s (alpha 1.33).

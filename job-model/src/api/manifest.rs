@@ -153,6 +153,21 @@ fn drop_disabled_fields(
         )+};
     }
     for_each_gated_field!(drop_if_disabled);
+    // pod.DropDisabledTemplateFields: an init container's restartPolicy needs
+    // SidecarContainers (the field is new in 1.28).
+    if !gates.enabled(FeatureGate::SidecarContainers) {
+        let t = spec.template.spec.iter_mut();
+        for (i, c) in t
+            .flat_map(|s| s.init_containers.iter_mut().flatten())
+            .enumerate()
+        {
+            if c.restart_policy.take().is_some() {
+                w.push(format!(
+                    "spec.template.spec.initContainers[{i}].restartPolicy dropped: feature gate SidecarContainers is off in {version}"
+                ));
+            }
+        }
+    }
     if version.at_least(28)
         && !gates.enabled(FeatureGate::JobBackoffLimitPerIndex)
         && let Some(pfp) = spec.pod_failure_policy.as_mut()
@@ -336,27 +351,53 @@ fn convert_pfp(pfp: &batch::PodFailurePolicy) -> PodFailurePolicy {
     }
 }
 
+/// `resourcehelper.PodRequests` (KEP-753): the containers plus the sidecars (init
+/// containers with `restartPolicy: Always`, which keep running), or, if larger, what
+/// any init container needs while it runs beside the sidecars started before it.
+///
+/// ```
+/// # use job_model::api::manifest::pod_requests;
+/// let pod: k8s_openapi::api::core::v1::PodSpec = serde_json::from_value(serde_json::json!({
+///     "initContainers": [
+///         {"name": "proxy", "restartPolicy": "Always", "resources": {"requests": {"cpu": "600m"}}},
+///         {"name": "setup", "resources": {"requests": {"cpu": "900m"}}}],
+///     "containers": [{"name": "main", "resources": {"requests": {"cpu": "300m"}}}]
+/// })).unwrap();
+/// assert_eq!(pod_requests(&pod).cpu_milli, 1500); // setup runs beside the proxy
+/// ```
+pub fn pod_requests(pod: &core::PodSpec) -> Resources {
+    let max = |a: Resources, b: Resources| Resources {
+        cpu_milli: a.cpu_milli.max(b.cpu_milli),
+        memory: a.memory.max(b.memory),
+        pods: 0,
+    };
+    let mut reqs = pod
+        .containers
+        .iter()
+        .fold(Resources::default(), |acc, c| acc + requests_of(c));
+    let (mut sidecars, mut init_max) = (Resources::default(), Resources::default());
+    for c in pod.init_containers.iter().flatten() {
+        let r = requests_of(c);
+        let use_while_running = if c.restart_policy.as_deref() == Some("Always") {
+            reqs += r;
+            sidecars += r;
+            sidecars
+        } else {
+            r + sidecars
+        };
+        init_max = max(init_max, use_while_running);
+    }
+    max(reqs, init_max)
+}
+
 fn convert_template(
     t: &core::PodTemplateSpec,
     pod: &core::PodSpec,
     warnings: &mut Vec<String>,
 ) -> PodTemplate {
-    let app = pod
-        .containers
-        .iter()
-        .fold(Resources::default(), |acc, c| acc + requests_of(c));
-    let init = pod.init_containers.iter().flatten().map(requests_of).fold(
-        Resources::default(),
-        |acc, r| Resources {
-            cpu_milli: acc.cpu_milli.max(r.cpu_milli),
-            memory: acc.memory.max(r.memory),
-            pods: 0,
-        },
-    );
     let requests = Resources {
-        cpu_milli: app.cpu_milli.max(init.cpu_milli),
-        memory: app.memory.max(init.memory),
         pods: 1,
+        ..pod_requests(pod)
     };
     let memory_limit = pod
         .containers
@@ -366,6 +407,12 @@ fn convert_template(
             quantity(&limits, "memory").map(|q| q.value().max(0) as u64)
         })
         .sum::<Option<u64>>();
+    if pod.containers.iter().any(|c| c.restart_policy.is_some()) {
+        warnings.push(
+            "spec.template.spec.containers[*].restartPolicy: container restart rules (ContainerRestartRules) are not simulated; containers follow the pod's restartPolicy"
+                .to_string(),
+        );
+    }
     // GetWarningsForPodTemplate; the pod strategy then uses 1 (PR #115606).
     if pod.termination_grace_period_seconds.is_some_and(|g| g < 0) {
         warnings.push(
@@ -684,6 +731,56 @@ mod tests {
             vec![
                 "spec.podFailurePolicy.rules[0].action: Unsupported value: \"FailIndex\": supported values: \"Count\", \"FailJob\", \"Ignore\""
             ]
+        );
+    }
+
+    #[test]
+    fn init_containers_restart_only_always_and_regular_containers_not_before_1_35() {
+        let tmpl = |init_rp: &str, main_rp: Option<&str>| {
+            let mut main = serde_json::json!({"name": "main", "image": "i"});
+            if let Some(rp) = main_rp {
+                main["restartPolicy"] = rp.into();
+            }
+            let j: batch::Job = serde_json::from_value(serde_json::json!({
+                "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"},
+                "spec": {"template": {"spec": {"restartPolicy": "Never",
+                "initContainers": [{"name": "side", "image": "i", "restartPolicy": init_rp}],
+                "containers": [main]}}}}))
+            .unwrap();
+            j
+        };
+        let errs = |j: &batch::Job, v: u32| -> Vec<String> {
+            let v = KubeVersion::new(v).unwrap();
+            match admit_job(j, v, &FeatureGates::defaults_for(v)) {
+                Ok(_) => vec![],
+                Err(e) => e.iter().map(|e| e.to_string()).collect(),
+            }
+        };
+        assert!(errs(&tmpl("Always", None), 31).is_empty());
+        assert_eq!(
+            errs(&tmpl("OnFailure", None), 31),
+            vec![
+                "spec.template.spec.initContainers[0].restartPolicy: Unsupported value: \"OnFailure\": supported values: \"Always\""
+            ]
+        );
+        assert_eq!(
+            errs(&tmpl("Always", Some("Never")), 34),
+            vec![
+                "spec.template.spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers"
+            ]
+        );
+        // 1.35 (ContainerRestartRules): accepted, with a warning that it is not simulated.
+        let v35 = KubeVersion::new(35).unwrap();
+        let a = admit_job(
+            &tmpl("Always", Some("Never")),
+            v35,
+            &FeatureGates::defaults_for(v35),
+        )
+        .unwrap();
+        assert!(
+            a.warnings.iter().any(|w| w.contains("not simulated")),
+            "{:?}",
+            a.warnings
         );
     }
 }

@@ -166,7 +166,12 @@ fn validate_job_spec(
         validate_success_policy(spec, sp, &p.child("successPolicy"), errs);
     }
     validate_pod_replacement_policy(spec, &p.child("podReplacementPolicy"), errs);
-    validate_pod_template(&spec.template, &p.child("template"), errs);
+    validate_pod_template(
+        &spec.template,
+        version.at_least(35),
+        &p.child("template"),
+        errs,
+    );
 
     let rp = p.child("template").child("spec").child("restartPolicy");
     let restart = spec
@@ -566,7 +571,12 @@ fn validate_pod_replacement_policy(
 }
 
 /// The parts of `ValidatePodTemplateSpec` that matter to the simulation.
-fn validate_pod_template(t: &core::PodTemplateSpec, p: &FieldPath, errs: &mut Vec<FieldError>) {
+fn validate_pod_template(
+    t: &core::PodTemplateSpec,
+    restart_rules: bool,
+    p: &FieldPath,
+    errs: &mut Vec<FieldError>,
+) {
     let sp = p.child("spec");
     let Some(spec) = &t.spec else {
         errs.push(FieldError::required(sp.child("containers"), ""));
@@ -601,6 +611,20 @@ fn validate_pod_template(t: &core::PodTemplateSpec, p: &FieldPath, errs: &mut Ve
             }
             if let Some(res) = &c.resources {
                 validate_resources(res, &cp.child("resources"), errs);
+            }
+            match (group, c.restart_policy.as_deref()) {
+                (_, None) | ("initContainers", Some("Always")) => {}
+                ("initContainers", Some(other)) => errs.push(FieldError::not_supported(
+                    cp.child("restartPolicy"),
+                    other,
+                    &["Always"],
+                )),
+                // ContainerRestartRules (1.35+) allows it; it is reported as not modelled.
+                (_, Some(_)) if restart_rules => {}
+                (_, Some(_)) => errs.push(FieldError::forbidden(
+                    cp.child("restartPolicy"),
+                    "may not be set for non-init containers",
+                )),
             }
         }
     }
