@@ -695,7 +695,7 @@ fn validate_resources(r: &core::ResourceRequirements, p: &FieldPath, errs: &mut 
                 Ok(v) if v.is_negative() => {
                     errs.push(FieldError::invalid(fp, q.0.as_str(), NONNEGATIVE))
                 }
-                Ok(v) => out.push((name.clone(), v)),
+                Ok(v) => out.push((name.clone(), v, q.0.clone())),
                 Err(e) => errs.push(FieldError::invalid(fp, q.0.as_str(), e.to_string())),
             }
         }
@@ -703,14 +703,16 @@ fn validate_resources(r: &core::ResourceRequirements, p: &FieldPath, errs: &mut 
     };
     let limits = parsed("limits", &r.limits);
     let requests = parsed("requests", &r.requests);
-    for (name, req) in &requests {
-        if let Some((_, lim)) = limits.iter().find(|(n, _)| n == name)
+    // ValidateResourceRequirements reports on `requests` itself, with the quantities
+    // as written (their canonical String() for the usual forms).
+    for (name, req, req_text) in &requests {
+        if let Some((_, lim, lim_text)) = limits.iter().find(|(n, _, _)| n == name)
             && req.milli_value() > lim.milli_value()
         {
             errs.push(FieldError::invalid(
-                p.child("requests").key(name),
-                req.to_string(),
-                format!("must be less than or equal to {name} limit of {lim}"),
+                p.child("requests"),
+                req_text.as_str(),
+                format!("must be less than or equal to {name} limit of {lim_text}"),
             ));
         }
     }
@@ -883,7 +885,7 @@ fn validate_selector(name: &str, spec: &batch::JobSpec, errs: &mut Vec<FieldErro
                 errs.push(FieldError::invalid(
                     spec_path.child("selector"),
                     BadValue::Raw(render_label_selector(sel)),
-                    "`selector` not auto-generated",
+                    "`selector` not auto-generated (the API server generates the selector and the controller-uid labels of a new Job: `kubectl get -o yaml` output must drop them, or set manualSelector: true)",
                 ));
             }
         }

@@ -53,6 +53,14 @@ impl JobController {
         }
     }
 
+    /// PR #99963 (1.22): `manageJob` removes active pods beyond the remaining
+    /// completions (`rmAtLeast = active - wantActive`, deletion or creation per sync)
+    /// and a Job with completions completes only once no pod is active. 1.21 removes
+    /// only pods beyond parallelism and completes on the count alone.
+    fn removes_pods_past_completions(&self) -> bool {
+        self.cfg.version.at_least(22)
+    }
+
     /// Whether the deadline is re-armed on every sync (1.22+, latest patch releases).
     fn ads_every_sync(&self) -> bool {
         self.cfg.version.at_least(22)
@@ -181,7 +189,19 @@ impl JobController {
                 // A work queue is complete when a pod succeeded and none is running.
                 None => succeeded > 0 && active == 0,
                 Some(c) => {
-                    let done = succeeded >= c && active == 0;
+                    // 1.21 completes on the count alone, even with pods still active.
+                    let done =
+                        succeeded >= c && (active == 0 || !self.removes_pods_past_completions());
+                    if done && active > 0 {
+                        api.record_event(
+                            id,
+                            EventType::Warning,
+                            "TooManyActivePods",
+                            EventMessage::Static(
+                                "Too many active pods running after completion count reached",
+                            ),
+                        );
+                    }
                     if done && succeeded > c {
                         api.record_event(
                             id,
@@ -282,10 +302,23 @@ impl JobController {
             return active - removed;
         }
         let want_active = super::job_controller::want_active(spec, active, succeeded);
-        let rm_at_least = (active - want_active).max(0) as usize;
-        if let Some((_, removed)) = self.delete_excess_pods(api, id, spec, rm_at_least) {
-            return active - removed;
+        if !self.removes_pods_past_completions() {
+            // 1.21: only pods beyond parallelism go (and an Indexed Job's duplicates),
+            // and creation may follow in the same sync.
+            let rm_at_least = (active - spec.parallelism).max(0) as usize;
+            if let Some((_, removed)) = self.delete_excess_pods(api, id, spec, rm_at_least) {
+                active -= removed;
+            }
+            if active >= spec.parallelism {
+                return active;
+            }
+        } else {
+            let rm_at_least = (active - want_active).max(0) as usize;
+            if let Some((_, removed)) = self.delete_excess_pods(api, id, spec, rm_at_least) {
+                return active - removed;
+            }
         }
+        let want_active = super::job_controller::want_active(spec, active, succeeded);
         if active < want_active {
             let mut diff =
                 ((want_active - active) as usize).min(super::MAX_POD_CREATE_DELETE_PER_SYNC);
