@@ -188,8 +188,18 @@ fn run(args: RunArgs) -> ExitCode {
 
 /// The scenario files named on the command line: a directory stands for its own
 /// `*.yaml`, `*.yml` and `*.json` files (not those of its subdirectories, which hold
-/// manifests in the examples' layout), in name order.
-fn scenario_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+/// manifests in the examples' layout), in name order. `None` after saying why not.
+fn scenario_files(args: &[PathBuf]) -> Option<Vec<PathBuf>> {
+    match expand_scenario_dirs(args) {
+        Ok(files) => Some(files),
+        Err(e) => {
+            eprintln!("{e}");
+            None
+        }
+    }
+}
+
+fn expand_scenario_dirs(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for a in args {
         if !a.is_dir() {
@@ -218,12 +228,8 @@ fn scenario_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 fn validate(args: &[PathBuf]) -> ExitCode {
-    let files = match scenario_files(args) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+    let Some(files) = scenario_files(args) else {
+        return ExitCode::from(EXIT_BAD_INPUT);
     };
     let mut bad = false;
     for f in &files {
@@ -253,12 +259,8 @@ fn validate(args: &[PathBuf]) -> ExitCode {
 }
 
 fn check(args: &[PathBuf]) -> ExitCode {
-    let files = match scenario_files(args) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+    let Some(files) = scenario_files(args) else {
+        return ExitCode::from(EXIT_BAD_INPUT);
     };
     let (mut bad, mut missed, mut total) = (false, 0usize, 0usize);
     for f in &files {

@@ -582,6 +582,14 @@ mod tests {
         .unwrap()
     }
 
+    /// The admission errors of `j`, rendered; empty if admitted.
+    fn admission_errors(j: &batch::Job, v: KubeVersion, gates: &FeatureGates) -> Vec<String> {
+        match admit_job(j, v, gates) {
+            Ok(_) => vec![],
+            Err(e) => e.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
     fn admit(spec: serde_json::Value) -> Result<AdmittedJob, Vec<String>> {
         let gates = FeatureGates::defaults_for(KubeVersion::NEWEST);
         admit_job(&job(spec), KubeVersion::NEWEST, &gates)
@@ -649,13 +657,8 @@ mod tests {
             .unwrap()
             .restart_policy = Some("OnFailure".into());
         let gates = FeatureGates::defaults_for(KubeVersion::NEWEST);
-        let e: Vec<String> = admit_job(&j, KubeVersion::NEWEST, &gates)
-            .unwrap_err()
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
         assert_eq!(
-            e,
+            admission_errors(&j, KubeVersion::NEWEST, &gates),
             vec![
                 "spec.podFailurePolicy.rules[0].onExitCodes.values[2]: Invalid value: 0: must not be 0 for the In operator",
                 "spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []int32{3, 1, 0}: must be ordered",
@@ -721,13 +724,8 @@ mod tests {
         let pfp = a.spec.pod_failure_policy.expect("the Ignore rule stays");
         assert_eq!(pfp.rules.len(), 1);
         let v27 = KubeVersion::new(27).unwrap();
-        let e: Vec<String> = admit_job(&job(rules), v27, &FeatureGates::defaults_for(v27))
-            .unwrap_err()
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
         assert_eq!(
-            e,
+            admission_errors(&job(rules), v27, &FeatureGates::defaults_for(v27)),
             vec![
                 "spec.podFailurePolicy.rules[0].action: Unsupported value: \"FailIndex\": supported values: \"Count\", \"FailJob\", \"Ignore\""
             ]
@@ -749,12 +747,9 @@ mod tests {
             .unwrap();
             j
         };
-        let errs = |j: &batch::Job, v: u32| -> Vec<String> {
+        let errs = |j: &batch::Job, v: u32| {
             let v = KubeVersion::new(v).unwrap();
-            match admit_job(j, v, &FeatureGates::defaults_for(v)) {
-                Ok(_) => vec![],
-                Err(e) => e.iter().map(|e| e.to_string()).collect(),
-            }
+            admission_errors(j, v, &FeatureGates::defaults_for(v))
         };
         assert!(errs(&tmpl("Always", None), 31).is_empty());
         assert_eq!(
