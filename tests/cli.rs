@@ -302,7 +302,7 @@ fn the_scenario_contract_example_loads_as_written() {
     let o = jobsim(&["check", "tests/contract/example.yaml"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stdout(&o).contains("expect[0] job pi at 5m0s (baseline)"));
-    assert!(stdout(&o).contains("metrics.retries (end of run)"));
+    assert!(stdout(&o).contains("metrics.retries: expected 4, got 6"));
 }
 
 #[test]

@@ -92,6 +92,10 @@ pub struct ApiServer {
     pub outbox: Vec<Notice>,
     /// Pods get the job-tracking finalizer (JobTrackingWithFinalizers).
     pub finalizer_tracking: bool,
+    /// Terminating pods hold back their replacement (and index) when the Job only
+    /// replaces Failed pods: from 1.28, where `onlyReplaceFailedPods` came with
+    /// podReplacementPolicy; before, `manageJob` counted only active pods.
+    pub terminating_allowance: bool,
     next_uid: u64,
 }
 
@@ -111,6 +115,7 @@ impl ApiServer {
             ledger: Ledger::default(),
             outbox: Vec::new(),
             finalizer_tracking,
+            terminating_allowance: true,
             next_uid: 1,
         }
     }
@@ -186,7 +191,11 @@ impl ApiServer {
 
     /// Re-judges whether index `i` of `job` is free (after a status change).
     pub fn refresh_index(&mut self, job: JobId, i: u32) {
-        let rule = free_rule(&self.jobs[job.index()], self.finalizer_tracking);
+        let rule = free_rule(
+            &self.jobs[job.index()],
+            self.finalizer_tracking,
+            self.terminating_allowance,
+        );
         if let Some(t) = &mut self.job_pods[job.index()].indexed {
             t.refresh(i, &rule);
         }
@@ -195,7 +204,7 @@ impl ApiServer {
     /// Re-judges every index of `job`.
     pub fn rebuild_free_indexes(&mut self, job: JobId) {
         let j = &self.jobs[job.index()];
-        let rule = free_rule(j, self.finalizer_tracking);
+        let rule = free_rule(j, self.finalizer_tracking, self.terminating_allowance);
         let completions = j.spec.completions.unwrap_or(0).max(0) as u32;
         if let Some(t) = &mut self.job_pods[job.index()].indexed {
             t.rebuild(completions, &rule);
@@ -288,7 +297,11 @@ impl ApiServer {
         };
         let view = PodView::of(&pod);
         let id = self.pods.insert(pod);
-        let rule = free_rule(&self.jobs[job.index()], self.finalizer_tracking);
+        let rule = free_rule(
+            &self.jobs[job.index()],
+            self.finalizer_tracking,
+            self.terminating_allowance,
+        );
         self.job_pods[job.index()].update(&mut self.pods, id, None, Some(view), &rule);
         let active = self.job_pods[job.index()].active.len();
         self.ledger.pod_created(job, self.now, active);
@@ -327,7 +340,11 @@ impl ApiServer {
             self.outbox.push(Notice::NodeResourcesFreed(node));
         }
         if before != after {
-            let rule = free_rule(&self.jobs[job.index()], self.finalizer_tracking);
+            let rule = free_rule(
+                &self.jobs[job.index()],
+                self.finalizer_tracking,
+                self.terminating_allowance,
+            );
             self.job_pods[job.index()].update(&mut self.pods, id, Some(before), Some(after), &rule);
             self.outbox.push(Notice::PodUpdated {
                 pod: id,
@@ -420,7 +437,11 @@ impl ApiServer {
         }
         let job = pod.job;
         let last = PodView::of(pod);
-        let rule = free_rule(&self.jobs[job.index()], self.finalizer_tracking);
+        let rule = free_rule(
+            &self.jobs[job.index()],
+            self.finalizer_tracking,
+            self.terminating_allowance,
+        );
         self.job_pods[job.index()].update(&mut self.pods, id, Some(last), None, &rule);
         let mut pod = self.pods.remove(id).expect("present");
         if let Some(node) = pod.node {
@@ -457,10 +478,14 @@ impl ApiServer {
 }
 
 /// How the index judges free indexes for `job`.
-pub(crate) fn free_rule(job: &Job, finalizer_tracking: bool) -> FreeRule<'_> {
+pub(crate) fn free_rule(
+    job: &Job,
+    finalizer_tracking: bool,
+    terminating_allowance: bool,
+) -> FreeRule<'_> {
     FreeRule {
         completed: finalizer_tracking.then_some(&job.status.completed_indexes),
         failed: job.status.failed_indexes.as_ref(),
-        terminating_blocks: only_replace_failed_pods(&job.spec),
+        terminating_blocks: terminating_allowance && only_replace_failed_pods(&job.spec),
     }
 }

@@ -17,6 +17,10 @@ pub const EXIT_SIGTERM: i32 = 143;
 /// Exit code of a container killed with SIGKILL or by the OOM killer (128 + 9).
 pub const EXIT_SIGKILL: i32 = 137;
 
+/// How long a container must run after its last restart decision for the kubelet to
+/// forget its crash-loop back-off (`maxDuration * 2` for the default 300 s cap).
+pub const CRASH_LOOP_EXPIRY: SimDuration = SimDuration::from_secs(600);
+
 /// Kubelet settings shared by every node.
 #[derive(Clone, Debug)]
 pub struct KubeletConfig {
@@ -215,20 +219,29 @@ impl Kubelet {
         }
     }
 
-    /// Upstream `flowcontrol.Backoff` as the kubelet uses it for container restarts:
-    /// no wait for the first restart, then 10 s doubling to 300 s; reset once the
-    /// container ran for more than twice the cap since the last restart decision.
+    /// Upstream `flowcontrol.Backoff` as the kubelet uses it for container restarts
+    /// (`doBackOff`): no wait for the first restart, then 10 s doubling to 300 s (1 s to
+    /// 60 s with ReduceDefaultCrashLoopBackOffDecay); the entry expires once the
+    /// container ran for more than 600 s since the last restart decision (twice the
+    /// default cap, and KEP-4603's fixed `HasExpiredFunc` with the reduced decay).
     fn crash_loop_delay(&self, api: &mut ApiServer, pod: PodId, finished: SimTime) -> SimDuration {
         let (initial, max) = (self.cfg.crash_loop_initial, self.cfg.crash_loop_max);
         let p = &mut api.pods[pod];
         let (delay, backoff) = match p.crash_backoff {
-            Some((backoff, last_update)) if finished - last_update <= max.saturating_mul(2) => {
+            Some((backoff, last_update)) if finished - last_update <= CRASH_LOOP_EXPIRY => {
                 (backoff, backoff.saturating_mul(2).min(max))
             }
             _ => (SimDuration::ZERO, initial),
         };
         p.crash_backoff = Some((backoff, finished + delay));
         delay
+    }
+
+    /// A kubelet that lost its memory (restarted, or its machine came back) restarts a
+    /// crash-looping container at once: `doBackOff` finds no entry and `Next` makes a
+    /// fresh one, so the following crash waits the initial back-off.
+    pub(crate) fn restart_without_memory(&self, pod: &mut crate::api::Pod, now: SimTime) {
+        pod.crash_backoff = Some((self.cfg.crash_loop_initial, now));
     }
 
     /// The back-off elapsed: the container is started again (restartCount + 1).

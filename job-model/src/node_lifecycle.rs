@@ -396,6 +396,8 @@ impl World {
                     },
                 ),
                 ContainerState::Waiting(WaitingReason::CrashLoopBackOff) => {
+                    self.kubelet
+                        .restart_without_memory(&mut self.api.pods[p], now);
                     ctx.schedule(now, Event::ContainerRestart { pod: p, generation });
                 }
                 _ => self.kubelet.on_pod_bound(&mut self.api, ctx, p, behavior),
@@ -418,6 +420,7 @@ impl World {
                 // The pending restart timer is replaced by an immediate one.
                 pod.kubelet_generation += 1;
                 let generation = pod.kubelet_generation;
+                self.kubelet.restart_without_memory(pod, ctx.now());
                 ctx.schedule(ctx.now(), Event::ContainerRestart { pod: p, generation });
             }
         }

@@ -364,6 +364,9 @@ pub struct Snapshot {
     pub at: SimTime,
     /// Status by Job row; `None` if not created yet or already deleted.
     pub jobs: Vec<Option<JobStatus>>,
+    /// Each Job created by then as a result at that instant: outcome so far and pod
+    /// time counted up to the instant (pods still bound count until it).
+    pub results: Vec<JobResult>,
 }
 
 /// What a run produced.
@@ -453,10 +456,11 @@ fn expand_arrivals(spec: &RunSpec, seed: u64) -> Vec<Arrival> {
 /// Runs one simulation of `spec`.
 pub fn simulate(spec: Arc<RunSpec>, opts: &RunOptions) -> Result<RunOutcome, SimError> {
     let nodes = build_nodes(&spec);
-    let api = ApiServer::new(
+    let mut api = ApiServer::new(
         nodes,
         spec.gates.enabled(FeatureGate::JobTrackingWithFinalizers),
     );
+    api.terminating_allowance = spec.version.at_least(28);
     let controller = JobController::new(ControllerConfig {
         version: spec.version,
         gates: spec.gates,
@@ -518,13 +522,19 @@ pub fn simulate(spec: Arc<RunSpec>, opts: &RunOptions) -> Result<RunOutcome, Sim
     let mut snapshots = Vec::with_capacity(observe.len());
     for at in observe.into_iter().filter(|&t| t <= horizon) {
         sim.run_until(at)?;
-        let api = &sim.model().api;
+        let world = sim.model();
+        let api = &world.api;
         let jobs = api
             .jobs
             .iter()
             .map(|j| j.removed_at.is_none().then(|| j.status.clone()))
             .collect();
-        snapshots.push(Snapshot { at, jobs });
+        let mut ledger = api.ledger.clone();
+        for (_, pod) in api.pods.iter() {
+            ledger.pod_gone(pod, at);
+        }
+        let results = job_results(api, ledger.jobs().to_vec(), &world.job_template);
+        snapshots.push(Snapshot { at, jobs, results });
     }
     let stats = sim.run_until(horizon)?;
     let world = sim.into_model();
@@ -613,12 +623,27 @@ fn finish(
         }
     }
     api.ledger.check_invariant().map_err(SimError::Invariant)?;
-    let ledgers = api.ledger.jobs().to_vec();
-    let jobs = api
-        .jobs
+    let jobs = job_results(&api, api.ledger.jobs().to_vec(), &job_template);
+    Ok(RunOutcome {
+        seed,
+        end: horizon,
+        events,
+        jobs,
+        k8s_events: api.recorder.into_events(),
+        snapshots,
+        scheduler_attempts: scheduler.attempts,
+        node_events,
+        node_names,
+        cpu_in_use: std::mem::take(&mut api.cpu_in_use),
+    })
+}
+
+/// Every Job as a result: the outcome its status shows and its pod-time ledger.
+fn job_results(api: &ApiServer, ledgers: Vec<JobLedger>, job_template: &[usize]) -> Vec<JobResult> {
+    api.jobs
         .iter()
         .zip(ledgers)
-        .zip(job_template)
+        .zip(job_template.iter().copied())
         .map(|((j, ledger), template)| {
             let outcome = if let Some(c) = j.status.true_condition(JobConditionType::Failed) {
                 Outcome::Failed(c.reason.clone())
@@ -644,19 +669,7 @@ fn finish(
                 ledger,
             }
         })
-        .collect();
-    Ok(RunOutcome {
-        seed,
-        end: horizon,
-        events,
-        jobs,
-        k8s_events: api.recorder.into_events(),
-        snapshots,
-        scheduler_attempts: scheduler.attempts,
-        node_events,
-        node_names,
-        cpu_in_use: std::mem::take(&mut api.cpu_in_use),
-    })
+        .collect()
 }
 
 #[cfg(test)]

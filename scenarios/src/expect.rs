@@ -73,7 +73,7 @@ pub enum StatusCheck {
     CompletionTime(Option<TimeRange>),
 }
 
-/// One `metrics:` entry (measured at the end of the run).
+/// One `metrics:` entry (measured at the entry's `at`, or at the end of the run).
 #[derive(Clone, Debug, PartialEq)]
 pub enum MetricCheck {
     /// Complete, Failed, Unfinished or Deleted.
@@ -386,8 +386,17 @@ pub fn evaluate(e: &Expectation, out: &RunOutcome) -> ExpectResult {
         }
     }
 
+    // With `at`, the metrics as they stood then (pod time counted up to it).
+    let measured = match (e.at, row) {
+        (Some(at), Some(i)) => out
+            .snapshots
+            .iter()
+            .find(|s| s.at == at)
+            .and_then(|s| s.results.get(i)),
+        _ => job,
+    };
     for m in &e.metrics {
-        let Some(j) = job else {
+        let Some(j) = measured else {
             r.misses.push(format!("metrics: {absent}"));
             break;
         };
@@ -432,12 +441,6 @@ pub fn evaluate(e: &Expectation, out: &RunOutcome) -> ExpectResult {
                 };
                 (*name, range.to_string(), v.to_string(), range.holds(v))
             }
-        };
-        // With `at`, say that metrics are still the end of the run's.
-        let what = if e.at.is_some() {
-            format!("{what} (end of run)")
-        } else {
-            what.to_string()
         };
         r.checked.push(format!("metrics.{what}: {expected}"));
         if !ok {

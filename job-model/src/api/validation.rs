@@ -549,6 +549,54 @@ fn validate_success_policy(
     }
 }
 
+/// The rules of `validateJobSpec` that depend on `completions`, re-checked for an
+/// update that changes it (an elastic Indexed Job's scale: `ValidateJobUpdate`
+/// validates the whole new spec).
+pub fn validate_completions_update(
+    spec: &crate::api::JobSpec,
+    completions: i32,
+) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    let spec_path = FieldPath::new("spec");
+    if let Some(m) = spec.max_failed_indexes
+        && m > completions
+    {
+        errs.push(FieldError::invalid(
+            spec_path.child("maxFailedIndexes"),
+            m,
+            "must be less than or equal to completions",
+        ));
+    }
+    let rules = spec_path.child("successPolicy").child("rules");
+    for (i, rule) in spec
+        .success_policy
+        .iter()
+        .flat_map(|p| &p.rules)
+        .enumerate()
+    {
+        let rp = rules.index(i);
+        if let Some(ix) = &rule.succeeded_indexes
+            && let Err(e) = validate_indexes_format(ix, completions)
+        {
+            errs.push(FieldError::invalid(
+                rp.child("succeededIndexes"),
+                ix.as_str(),
+                format!("error parsing succeededIndexes: {e}"),
+            ));
+        }
+        if let Some(c) = rule.succeeded_count
+            && c > completions
+        {
+            errs.push(FieldError::invalid(
+                rp.child("succeededCount"),
+                c,
+                format!("must be less than or equal to {completions} (the number of specified completions)"),
+            ));
+        }
+    }
+    errs
+}
+
 fn validate_pod_replacement_policy(
     spec: &batch::JobSpec,
     p: &FieldPath,

@@ -710,7 +710,7 @@ impl JobController {
             // Deletion takes precedence: nothing is created in this sync.
             return active;
         }
-        let terminating = if only_replace_failed_pods(&spec) {
+        let terminating = if api.terminating_allowance && only_replace_failed_pods(&spec) {
             jc.terminating
                 .unwrap_or(api.job_pods[id.index()].terminating)
         } else {

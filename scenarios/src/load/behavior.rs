@@ -226,7 +226,7 @@ impl Loader<'_> {
     ) -> Option<TerminationBehavior> {
         match (&t.after, t.ignores_sigterm) {
             (Some(_), Some(true)) => {
-                self.err(path, "give `after` or `ignoresSigterm: true`, not both");
+                self.err(path, "give `after` or `ignoresSigterm: true`, not both (a variant patch that sets one removes the other with `after: null` or `ignoresSigterm: null`)");
                 None
             }
             (_, Some(true)) => Some(TerminationBehavior::IgnoresSigterm),

@@ -271,6 +271,10 @@ impl Loader<'_> {
                     &format!("{path}.completions"),
                     format!("spec.completions: Invalid value: {c}: can only be modified in tandem with spec.parallelism"),
                 );
+            } else {
+                for e in job_model::api::validation::validate_completions_update(spec, c) {
+                    self.err(&format!("{path}.completions"), e.to_string());
+                }
             }
         }
         (self.errors.len() == before).then_some(JobAction::Scale {
