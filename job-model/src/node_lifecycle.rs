@@ -36,6 +36,12 @@ fn has_unreachable_no_execute(taints: &[Taint]) -> bool {
         .any(|t| t.key == TAINT_NODE_UNREACHABLE && t.effect == TaintEffect::NoExecute)
 }
 
+/// The first PodGC pass after `now` (passes run every `POD_GC_PERIOD` from 0).
+pub fn next_pod_gc_tick(now: SimTime) -> SimTime {
+    let p = POD_GC_PERIOD.as_millis();
+    SimTime::from_millis((now.as_millis() / p + 1) * p)
+}
+
 /// `down_ms` of [`Event::NodeDown`] for a node that never comes back.
 pub const FOREVER: u64 = u64::MAX;
 
@@ -162,10 +168,10 @@ impl World {
                 node,
                 kind: NodeEventKind::Deleted,
             });
-            let next_tick = SimTime::from_millis(
-                (now.as_millis() / POD_GC_PERIOD.as_millis() + 1) * POD_GC_PERIOD.as_millis(),
+            ctx.schedule(
+                next_pod_gc_tick(now) + POD_GC_QUARANTINE,
+                Event::PodGc(node),
             );
-            ctx.schedule(next_tick + POD_GC_QUARANTINE, Event::PodGc(node));
         }
         self.handle_disruption(ctx);
     }
@@ -488,10 +494,7 @@ impl World {
                 self.evict(p, DisruptionReason::DeletionByTaintManager);
             }
         }
-        let next_tick = SimTime::from_millis(
-            (now.as_millis() / POD_GC_PERIOD.as_millis() + 1) * POD_GC_PERIOD.as_millis(),
-        );
-        ctx.schedule(next_tick, Event::PodGcTerminating(node));
+        ctx.schedule(next_pod_gc_tick(now), Event::PodGcTerminating(node));
     }
 
     /// PodGC `gcTerminating`: on a NotReady node with the out-of-service taint, the
@@ -527,6 +530,32 @@ impl World {
                 DeletionCause::Disruption(DisruptionReason::DeletionByPodGC),
             );
         }
+    }
+
+    /// PodGC `gcUnscheduledTerminating`: a terminating pod that was never bound is
+    /// marked Failed (without a condition: `markFailedAndDeletePod`; from
+    /// PodDisruptionConditions or JobPodReplacementPolicy on) and force-deleted. Its
+    /// Job tracking finalizer keeps it until the Job controller has counted it.
+    pub(crate) fn pod_gc_unscheduled(&mut self, pod: PodId) {
+        let Some(p) = self.api.pods.get(pod) else {
+            return;
+        };
+        if p.node.is_some() || p.deletion_timestamp.is_none() || p.force_deleted {
+            return;
+        }
+        let terminal = p.phase.is_terminal();
+        let cause = p
+            .deletion_cause
+            .unwrap_or(DeletionCause::Disruption(DisruptionReason::DeletionByPodGC));
+        let mark = self.disruption_conditions()
+            || self
+                .spec
+                .gates
+                .enabled(FeatureGate::JobPodReplacementPolicy);
+        if mark && !terminal {
+            self.api.update_pod(pod, |p| p.phase = PodPhase::Failed);
+        }
+        self.api.force_delete_pod(pod, cause);
     }
 
     /// `kubectl drain`: cordon, then evict every pod through the Eviction API.

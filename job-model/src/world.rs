@@ -66,6 +66,8 @@ pub enum Event {
     PodGc(NodeId),
     /// PodGC's pass over the terminating pods of an out-of-service node.
     PodGcTerminating(NodeId),
+    /// PodGC's pass that finds a terminating pod no node was assigned to.
+    PodGcUnscheduled(PodId),
     /// The Job controller's worker syncs the Job.
     JobSync(JobId),
     /// A delayed work-queue entry becomes ready.
@@ -394,6 +396,9 @@ impl World {
                             .on_pod_deleting(&mut self.api, ctx, pod, behavior);
                     } else {
                         self.scheduler.on_pod_deleting(&mut self.api, pod);
+                        // No kubelet will ever stop it: PodGC's next pass does.
+                        let next_tick = crate::node_lifecycle::next_pod_gc_tick(ctx.now());
+                        ctx.schedule(next_tick, Event::PodGcUnscheduled(pod));
                     }
                 }
             }
@@ -463,6 +468,7 @@ impl Model for World {
             Event::PoolTaintEviction { pod, node } => self.pool_taint_eviction(pod, node),
             Event::PodGc(node) => self.pod_gc(ctx, node),
             Event::PodGcTerminating(node) => self.pod_gc_terminating(ctx, node),
+            Event::PodGcUnscheduled(pod) => self.pod_gc_unscheduled(pod),
             Event::TtlExpired(job) => {
                 garbage_collector::delete_job(&mut self.api, job, Propagation::Foreground)
             }
