@@ -565,3 +565,28 @@ fn check_and_validate_take_a_directory_as_its_scenario_files() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("a directory with no scenario files"));
 }
+
+#[test]
+fn scale_faults_are_validated_against_the_spec_earlier_scales_left() {
+    // validateCompletions: new completions must equal the new parallelism, which a
+    // scale that leaves parallelism out takes from the Job as earlier scales left it.
+    let scenario = |second: &str| {
+        format!(
+            "name: seq\nkubernetes: \"1.31\"\ncluster: {{nodePools: {{default: {{count: 1, capacity: {{cpu: \"8\"}}}}}}}}\n\
+             jobs:\n  el:\n    job:\n      apiVersion: batch/v1\n      kind: Job\n      spec:\n        completions: 4\n        parallelism: 4\n        completionMode: Indexed\n        template: {{spec: {{restartPolicy: Never, containers: [{{name: c, image: i}}]}}}}\n\
+             faults:\n  - {{at: 2m, scale: {{job: el, completions: {second}}}}}\n  - {{at: 1m, scale: {{job: el, parallelism: 2}}}}\n"
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ok = write(dir.path(), "ok.yaml", &scenario("2"));
+    let o = jobsim(&["validate", &ok]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bad = write(dir.path(), "bad.yaml", &scenario("3"));
+    validate_fails(
+        &bad,
+        &[
+            "faults[0].scale.completions",
+            "can only be modified in tandem with spec.parallelism",
+        ],
+    );
+}

@@ -106,7 +106,23 @@ impl Loader<'_> {
                     let Some(sc) = f.scale.as_ref() else {
                         continue;
                     };
-                    match self.scale(&format!("{path}.scale"), sc, &template.spec, gates) {
+                    // The update is validated against the spec as the earlier scale
+                    // faults of this Job left it.
+                    let mut spec = template.spec.clone();
+                    for (j, earlier) in docs.iter().enumerate() {
+                        if let Some(e) = &earlier.scale
+                            && e.job == sc.job
+                            && (earlier.at.0, j) < (f.at.0, i)
+                        {
+                            if let Some(p) = e.parallelism {
+                                spec.parallelism = p;
+                            }
+                            if e.completions.is_some() {
+                                spec.completions = e.completions;
+                            }
+                        }
+                    }
+                    match self.scale(&format!("{path}.scale"), sc, &spec, gates) {
                         Some(a) => a,
                         None => continue,
                     }
@@ -266,7 +282,8 @@ impl Loader<'_> {
                     &format!("{path}.completions"),
                     format!("spec.completions: Invalid value: {c}: field is immutable"),
                 );
-            } else if sc.parallelism != Some(c) {
+            } else if sc.parallelism.unwrap_or(spec.parallelism) != c {
+                // validateCompletions: the new completions must equal the new parallelism.
                 self.err(
                     &format!("{path}.completions"),
                     format!("spec.completions: Invalid value: {c}: can only be modified in tandem with spec.parallelism"),
