@@ -590,3 +590,23 @@ fn scale_faults_are_validated_against_the_spec_earlier_scales_left() {
         ],
     );
 }
+
+#[test]
+fn priority_classes_are_validated_as_the_api_server_validates_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "prio.yaml",
+        &format!(
+            "name: prio\ncluster:\n  nodePools: {{default: {{count: 1, capacity: {{cpu: \"2\"}}}}}}\n  priorityClasses:\n    a: {{value: 10, globalDefault: true}}\n    b: {{value: 2000000000, globalDefault: true, preemptionPolicy: Sometimes}}\n    c: 7\n{GOOD_JOB}"
+        ),
+    );
+    validate_fails(
+        &f,
+        &[
+            "prio.yaml:6:5: cluster.priorityClasses.b: value: Forbidden: maximum allowed value of a user defined priority is 1000000000",
+            "cluster.priorityClasses.b.globalDefault: PriorityClass \"a\" is already marked as default",
+            "cluster.priorityClasses.b.preemptionPolicy: Unsupported value: \"Sometimes\"",
+        ],
+    );
+}

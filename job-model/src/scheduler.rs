@@ -320,7 +320,10 @@ impl Scheduler {
     fn preempt_for(&mut self, api: &mut ApiServer, pod: PodId) {
         let p = &api.pods[pod];
         let priority = p.priority;
-        if priority <= self.lowest_bound_priority {
+        // PodEligibleToPreemptOthers: a pod whose preemptionPolicy is Never waits.
+        if priority <= self.lowest_bound_priority
+            || api.jobs[p.job.index()].spec.template.preemption_never
+        {
             return;
         }
         // PodEligibleToPreemptOthers: not while the victims it nominated for are

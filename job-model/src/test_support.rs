@@ -41,6 +41,7 @@ pub fn spec(parallelism: i32, completions: Option<i32>, mode: CompletionMode) ->
             termination_grace_period: SimDuration::from_secs(30),
             priority_class_name: None,
             priority: 0,
+            preemption_never: false,
             node_selector: BTreeMap::new(),
             required_node_affinity: vec![],
             tolerations: vec![],

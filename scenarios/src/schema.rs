@@ -376,8 +376,69 @@ pub struct ControlPlaneDoc {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClusterDoc {
     pub node_pools: IndexMap<String, NodePoolDoc>,
-    /// PriorityClass name -> value, for pods' priorityClassName.
-    pub priority_classes: Option<IndexMap<String, i32>>,
+    /// PriorityClass name -> value, or `{value, globalDefault, preemptionPolicy}`.
+    pub priority_classes: Option<IndexMap<String, PriorityClassDoc>>,
+}
+
+/// A PriorityClass: its value alone, or the object's fields.
+#[derive(Debug)]
+pub enum PriorityClassDoc {
+    /// `high: 1000`.
+    Value(i32),
+    /// `batch: {value: 10, globalDefault: true, preemptionPolicy: Never}`.
+    Class(PriorityClassSpecDoc),
+}
+
+/// The fields of a PriorityClass the scheduler acts on.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PriorityClassSpecDoc {
+    pub value: i32,
+    pub global_default: Option<bool>,
+    pub preemption_policy: Option<String>,
+    pub description: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for PriorityClassDoc {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PriorityClassDoc;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a priority value (an integer) or {value, globalDefault, preemptionPolicy, description}",
+                )
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                i32::try_from(v)
+                    .map(PriorityClassDoc::Value)
+                    .map_err(|_| E::custom(format!("priority {v} is out of range for an int32")))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                PriorityClassSpecDoc::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(PriorityClassDoc::Class)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl PriorityClassDoc {
+    /// (value, globalDefault, preemptionPolicy as written).
+    pub fn parts(&self) -> (i32, bool, Option<&str>) {
+        match self {
+            PriorityClassDoc::Value(v) => (*v, false, None),
+            PriorityClassDoc::Class(c) => (
+                c.value,
+                c.global_default.unwrap_or(false),
+                c.preemption_policy.as_deref(),
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

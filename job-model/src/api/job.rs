@@ -167,6 +167,9 @@ pub struct PodTemplate {
     pub priority_class_name: Option<String>,
     /// spec.priority as resolved at admission.
     pub priority: i32,
+    /// spec.preemptionPolicy is Never (from the PriorityClass): the scheduler never
+    /// preempts for these pods.
+    pub preemption_never: bool,
     /// nodeSelector.
     pub node_selector: BTreeMap<String, String>,
     /// requiredDuringSchedulingIgnoredDuringExecution: ORed terms of ANDed requirements.

@@ -538,6 +538,7 @@ fn convert_template(
         ),
         priority_class_name: pod.priority_class_name.clone(),
         priority: pod.priority.unwrap_or(0),
+        preemption_never: pod.preemption_policy.as_deref() == Some("Never"),
         node_selector: pod.node_selector.clone().unwrap_or_default(),
         required_node_affinity,
         tolerations,

@@ -203,35 +203,90 @@ impl Loader<'_> {
         }
     }
 
-    /// The Priority admission plugin: a pod's priorityClassName becomes its priority;
-    /// the built-in system classes exist in every cluster.
+    /// PriorityClass validation: user values up to 1000000000, preemptionPolicy
+    /// `PreemptLowerPriority` or `Never`, at most one globalDefault.
+    pub(super) fn priority_classes(
+        &mut self,
+        classes: Option<&indexmap::IndexMap<String, PriorityClassDoc>>,
+    ) {
+        let mut default: Option<&str> = None;
+        for (name, d) in classes.into_iter().flatten() {
+            let path = format!("cluster.priorityClasses.{name}");
+            let (value, global_default, policy) = d.parts();
+            if value > 1_000_000_000 {
+                self.err(
+                    &path,
+                    format!("value: Forbidden: maximum allowed value of a user defined priority is 1000000000 (got {value})"),
+                );
+            }
+            if let Some(p) = policy
+                && p != "PreemptLowerPriority"
+                && p != "Never"
+            {
+                self.err(
+                    &format!("{path}.preemptionPolicy"),
+                    format!("Unsupported value: {p:?}: supported values: \"Never\", \"PreemptLowerPriority\""),
+                );
+            }
+            if global_default {
+                if let Some(other) = default {
+                    self.err(
+                        &format!("{path}.globalDefault"),
+                        format!("PriorityClass {other:?} is already marked as default; only one default can exist"),
+                    );
+                }
+                default = Some(name);
+            }
+        }
+    }
+
+    /// The Priority admission plugin: a pod's priorityClassName (or the globalDefault
+    /// class when it names none) gives its priority and preemptionPolicy; the built-in
+    /// system classes exist in every cluster. A pod that sets a preemptionPolicy other
+    /// than its class's is refused, as admission refuses it.
     pub(super) fn resolve_priority(
         &mut self,
         name: &str,
         t: &mut JobTemplate,
-        classes: Option<&indexmap::IndexMap<String, i32>>,
+        classes: Option<&indexmap::IndexMap<String, PriorityClassDoc>>,
     ) {
-        let Some(class) = t.spec.template.priority_class_name.clone() else {
+        let class = t.spec.template.priority_class_name.clone().or_else(|| {
+            classes.and_then(|c| c.iter().find(|(_, d)| d.parts().1).map(|(n, _)| n.clone()))
+        });
+        let (value, policy) = match class.as_deref() {
+            None => (Some(t.spec.template.priority), None),
+            Some("system-cluster-critical") => (Some(2_000_000_000), None),
+            Some("system-node-critical") => (Some(2_000_001_000), None),
+            Some(c) => match classes.and_then(|cs| cs.get(c)) {
+                Some(d) => (Some(d.parts().0), d.parts().2),
+                None => (None, None),
+            },
+        };
+        let Some(value) = value else {
+            let known: Vec<String> = classes.iter().flat_map(|c| c.keys().cloned()).collect();
+            self.err(
+                &format!("jobs.{name}"),
+                format!(
+                    "priorityClassName {:?}: no PriorityClass with that name (define it under cluster.priorityClasses; known: {})",
+                    class.unwrap_or_default(),
+                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                ),
+            );
             return;
         };
-        let value = match class.as_str() {
-            "system-cluster-critical" => Some(2_000_000_000),
-            "system-node-critical" => Some(2_000_001_000),
-            _ => classes.and_then(|c| c.get(&class).copied()),
-        };
-        match value {
-            Some(v) => t.spec.template.priority = v,
-            None => {
-                let known: Vec<String> = classes.iter().flat_map(|c| c.keys().cloned()).collect();
-                self.err(
-                    &format!("jobs.{name}"),
-                    format!(
-                        "priorityClassName {class:?}: no PriorityClass with that name (define it under cluster.priorityClasses; known: {})",
-                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
-                    ),
-                );
-            }
+        let computed = policy.unwrap_or("PreemptLowerPriority");
+        let pod_never = t.spec.template.preemption_never;
+        if pod_never && computed != "Never" {
+            self.err(
+                &format!("jobs.{name}"),
+                format!(
+                    "spec.template.spec.preemptionPolicy: the string value of PreemptionPolicy (Never) must not be provided in pod spec; priority admission controller computed {computed} from the given PriorityClass name"
+                ),
+            );
+            return;
         }
+        t.spec.template.priority = value;
+        t.spec.template.preemption_never = computed == "Never";
     }
 
     pub(super) fn arrivals(&mut self, job_path: &str, a: Option<&ArrivalsDoc>) -> Option<Arrivals> {

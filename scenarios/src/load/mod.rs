@@ -347,6 +347,7 @@ impl Loader<'_> {
         if doc.jobs.is_empty() {
             self.err("jobs", "at least one Job is required");
         }
+        self.priority_classes(doc.cluster.priority_classes.as_ref());
         let mut jobs = Vec::new();
         for (name, j) in &doc.jobs {
             if let Some(mut t) = self.job(name, j, (version, &gates)) {
