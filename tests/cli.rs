@@ -466,7 +466,7 @@ fn variants_are_run_and_checked_separately_and_their_patches_validated() {
     validate_fails(
         &f,
         &[
-            "bad.yaml:21:15: variants[1].jobSpec.backoffLimitPerIndex: variant \"per-index\": spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode",
+            "bad.yaml:21:15: variants[1].jobSpec.backoffLimitPerIndex: variant \"per-index\": Job \"j\": spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode",
         ],
     );
     let o = jobsim(&[

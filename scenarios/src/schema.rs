@@ -649,8 +649,15 @@ impl<'de> Visitor<'de> for DistVisitor {
             .visit_f64(v)
             .map(|d| Dist(Distribution::Fixed(d.0)))
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Dist, A::Error> {
-        let form = DistForm::deserialize(de::value::MapAccessDeserializer::new(map))?;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Dist, A::Error> {
+        let form = DistForm::deserialize(de::value::MapAccessDeserializer::new(&mut map))?;
+        // One form per distribution. A second usually comes from a variant's merge
+        // patch adding a form to the base's, which keeps its own unless set to null.
+        if let Some(second) = map.next_key::<String>()? {
+            return Err(de::Error::custom(format!(
+                "a distribution has exactly one form, got a second: `{second}` (a variant's merge patch keeps the base's form: remove it with `<form>: null`)"
+            )));
+        }
         let dist = match form {
             DistForm::Uniform(a, b) => Distribution::uniform(a.0, b.0),
             DistForm::Exponential { mean } => Ok(Distribution::Exponential { mean: mean.0 }),

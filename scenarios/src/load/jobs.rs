@@ -192,7 +192,10 @@ impl Loader<'_> {
                     });
                     match (in_patch, &self.variant_path) {
                         (Some(rest), Some(vp)) => {
-                            let d = self.src.at(&format!("{vp}.{rest}"), full);
+                            // Every Job gets the patch: say which one it breaks.
+                            let d = self
+                                .src
+                                .at(&format!("{vp}.{rest}"), format!("Job {name:?}: {full}"));
                             self.errors.push(d);
                         }
                         _ => self.errors.push(src.at(&at(&e.path), msg)),
