@@ -330,23 +330,10 @@ impl World {
     /// PodGC removes the pods of a deleted node: marked Failed with DisruptionTarget
     /// (DeletionByPodGC) first from PodDisruptionConditions on, then force-deleted.
     pub(crate) fn pod_gc(&mut self, ctx: Ctx<'_, '_>, node: NodeId) {
-        let now = ctx.now();
         let mark = self.disruption_conditions();
         for p in self.api.pods_on(node) {
             let cause = DeletionCause::Disruption(DisruptionReason::DeletionByPodGC);
-            if !self.api.pods[p].phase.is_terminal() && mark {
-                self.api.update_pod(p, |pod| {
-                    pod.disruption
-                        .get_or_insert(DisruptionReason::DeletionByPodGC);
-                    pod.phase = PodPhase::Failed;
-                    // Ready keeps its last transition if it was already False.
-                    if pod.ready {
-                        pod.ready = false;
-                        pod.ready_transition = Some(crate::api::api_time(now));
-                    }
-                });
-            }
-            self.api.force_delete_pod(p, cause);
+            self.mark_failed_and_delete(ctx.now(), p, mark, mark, cause);
         }
     }
 
@@ -508,27 +495,11 @@ impl World {
         }
         let mark = self.disruption_conditions();
         for p in self.api.pods_on(node) {
-            let pod = &self.api.pods[p];
-            if pod.deletion_timestamp.is_none() {
+            if self.api.pods[p].deletion_timestamp.is_none() {
                 continue;
             }
-            if !pod.phase.is_terminal() {
-                self.api.update_pod(p, |pod| {
-                    if mark {
-                        pod.disruption
-                            .get_or_insert(DisruptionReason::DeletionByPodGC);
-                    }
-                    pod.phase = PodPhase::Failed;
-                    if pod.ready {
-                        pod.ready = false;
-                        pod.ready_transition = Some(crate::api::api_time(now));
-                    }
-                });
-            }
-            self.api.force_delete_pod(
-                p,
-                DeletionCause::Disruption(DisruptionReason::DeletionByPodGC),
-            );
+            let cause = DeletionCause::Disruption(DisruptionReason::DeletionByPodGC);
+            self.mark_failed_and_delete(now, p, true, mark, cause);
         }
     }
 
@@ -536,24 +507,48 @@ impl World {
     /// marked Failed (without a condition: `markFailedAndDeletePod`; from
     /// PodDisruptionConditions or JobPodReplacementPolicy on) and force-deleted. Its
     /// Job tracking finalizer keeps it until the Job controller has counted it.
-    pub(crate) fn pod_gc_unscheduled(&mut self, pod: PodId) {
+    pub(crate) fn pod_gc_unscheduled(&mut self, now: SimTime, pod: PodId) {
         let Some(p) = self.api.pods.get(pod) else {
             return;
         };
         if p.node.is_some() || p.deletion_timestamp.is_none() || p.force_deleted {
             return;
         }
-        let terminal = p.phase.is_terminal();
         let cause = p
             .deletion_cause
             .unwrap_or(DeletionCause::Disruption(DisruptionReason::DeletionByPodGC));
-        let mark = self.disruption_conditions()
+        let fail = self.disruption_conditions()
             || self
                 .spec
                 .gates
                 .enabled(FeatureGate::JobPodReplacementPolicy);
-        if mark && !terminal {
-            self.api.update_pod(pod, |p| p.phase = PodPhase::Failed);
+        self.mark_failed_and_delete(now, pod, fail, false, cause);
+    }
+
+    /// PodGC `markFailedAndDeletePodWithCondition`: with `fail`, a pod that is not
+    /// terminal is marked Failed (with DisruptionTarget DeletionByPodGC when
+    /// `condition`; a Ready pod turns not Ready), then it is force-deleted.
+    fn mark_failed_and_delete(
+        &mut self,
+        now: SimTime,
+        pod: PodId,
+        fail: bool,
+        condition: bool,
+        cause: DeletionCause,
+    ) {
+        if fail && !self.api.pods[pod].phase.is_terminal() {
+            self.api.update_pod(pod, |p| {
+                if condition {
+                    p.disruption
+                        .get_or_insert(DisruptionReason::DeletionByPodGC);
+                }
+                p.phase = PodPhase::Failed;
+                // Ready keeps its last transition if it was already False.
+                if p.ready {
+                    p.ready = false;
+                    p.ready_transition = Some(crate::api::api_time(now));
+                }
+            });
         }
         self.api.force_delete_pod(pod, cause);
     }

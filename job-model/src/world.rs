@@ -468,7 +468,7 @@ impl Model for World {
             Event::PoolTaintEviction { pod, node } => self.pool_taint_eviction(pod, node),
             Event::PodGc(node) => self.pod_gc(ctx, node),
             Event::PodGcTerminating(node) => self.pod_gc_terminating(ctx, node),
-            Event::PodGcUnscheduled(pod) => self.pod_gc_unscheduled(pod),
+            Event::PodGcUnscheduled(pod) => self.pod_gc_unscheduled(ctx.now(), pod),
             Event::TtlExpired(job) => {
                 garbage_collector::delete_job(&mut self.api, job, Propagation::Foreground)
             }

@@ -220,14 +220,8 @@ fn validate_indexed(spec: &batch::JobSpec, p: &FieldPath, errs: &mut Vec<FieldEr
             ),
         ));
     }
-    if let (Some(c), Some(m)) = (spec.completions, spec.max_failed_indexes)
-        && m > c
-    {
-        errs.push(FieldError::invalid(
-            p.child("maxFailedIndexes"),
-            m,
-            "must be less than or equal to completions",
-        ));
+    if let (Some(c), Some(m)) = (spec.completions, spec.max_failed_indexes) {
+        max_failed_indexes_within(m, c, p, errs);
     }
     if let Some(m) = spec.max_failed_indexes
         && m > MAX_MAX_FAILED_INDEXES
@@ -515,27 +509,14 @@ fn validate_success_policy(
                     MAX_SUCCEEDED_INDEXES_BYTES,
                 ));
             }
-            match validate_indexes_format(ix, completions) {
-                Ok(t) => total = Some(t),
-                Err(e) => errs.push(FieldError::invalid(
-                    ip,
-                    ix.as_str(),
-                    format!("error parsing succeededIndexes: {e}"),
-                )),
-            }
+            total = succeeded_indexes_total(ix, completions, &rp, errs);
         }
         if let Some(c) = rule.succeeded_count {
             let cp = rp.child("succeededCount");
             if c < 0 {
                 errs.push(FieldError::invalid(cp.clone(), c, NONNEGATIVE));
             }
-            if c > completions {
-                errs.push(FieldError::invalid(
-                    cp.clone(),
-                    c,
-                    format!("must be less than or equal to {completions} (the number of specified completions)"),
-                ));
-            }
+            succeeded_count_within(c, completions, &rp, errs);
             if let Some(t) = total
                 && c as i64 > t as i64
             {
@@ -558,14 +539,8 @@ pub fn validate_completions_update(
 ) -> Vec<FieldError> {
     let mut errs = Vec::new();
     let spec_path = FieldPath::new("spec");
-    if let Some(m) = spec.max_failed_indexes
-        && m > completions
-    {
-        errs.push(FieldError::invalid(
-            spec_path.child("maxFailedIndexes"),
-            m,
-            "must be less than or equal to completions",
-        ));
+    if let Some(m) = spec.max_failed_indexes {
+        max_failed_indexes_within(m, completions, &spec_path, &mut errs);
     }
     let rules = spec_path.child("successPolicy").child("rules");
     for (i, rule) in spec
@@ -575,26 +550,64 @@ pub fn validate_completions_update(
         .enumerate()
     {
         let rp = rules.index(i);
-        if let Some(ix) = &rule.succeeded_indexes
-            && let Err(e) = validate_indexes_format(ix, completions)
-        {
-            errs.push(FieldError::invalid(
-                rp.child("succeededIndexes"),
-                ix.as_str(),
-                format!("error parsing succeededIndexes: {e}"),
-            ));
+        if let Some(ix) = &rule.succeeded_indexes {
+            succeeded_indexes_total(ix, completions, &rp, &mut errs);
         }
-        if let Some(c) = rule.succeeded_count
-            && c > completions
-        {
-            errs.push(FieldError::invalid(
-                rp.child("succeededCount"),
-                c,
-                format!("must be less than or equal to {completions} (the number of specified completions)"),
-            ));
+        if let Some(c) = rule.succeeded_count {
+            succeeded_count_within(c, completions, &rp, &mut errs);
         }
     }
     errs
+}
+
+/// `maxFailedIndexes` must not exceed completions.
+fn max_failed_indexes_within(
+    m: i32,
+    completions: i32,
+    spec: &FieldPath,
+    errs: &mut Vec<FieldError>,
+) {
+    if m > completions {
+        errs.push(FieldError::invalid(
+            spec.child("maxFailedIndexes"),
+            m,
+            "must be less than or equal to completions",
+        ));
+    }
+}
+
+/// A success rule's `succeededIndexes` parsed against completions: the number of
+/// indexes it names, or `None` after recording the parse error.
+fn succeeded_indexes_total(
+    ix: &str,
+    completions: i32,
+    rule: &FieldPath,
+    errs: &mut Vec<FieldError>,
+) -> Option<u64> {
+    match validate_indexes_format(ix, completions) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            errs.push(FieldError::invalid(
+                rule.child("succeededIndexes"),
+                ix,
+                format!("error parsing succeededIndexes: {e}"),
+            ));
+            None
+        }
+    }
+}
+
+/// A success rule's `succeededCount` must not exceed completions.
+fn succeeded_count_within(c: i32, completions: i32, rule: &FieldPath, errs: &mut Vec<FieldError>) {
+    if c > completions {
+        errs.push(FieldError::invalid(
+            rule.child("succeededCount"),
+            c,
+            format!(
+                "must be less than or equal to {completions} (the number of specified completions)"
+            ),
+        ));
+    }
 }
 
 fn validate_pod_replacement_policy(
